@@ -1,0 +1,146 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.WaitOutcome;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * The future returned by {@code lockAsync()}, {@code readAsync()} and {@code writeAsync()}.
+ *
+ * <p>It belongs to the caller, who may cancel it, complete it or obtrude on it; none of that can
+ * corrupt the lock, because the queue never trusts the future's state (IBM async-util's
+ * {@code AsyncLock} handed out its internal future, and a caller's {@code complete()} corrupted its
+ * queue). The queue entry has its own status, changed under the queue lock:
+ * <ul>
+ *   <li>a caller who completes or cancels the future first withdraws the queued request;</li>
+ *   <li>a grant that finds the future already completed by its caller is passed on at once;</li>
+ *   <li>obtruding on a future that the lock was granted to is refused, since it would throw the guard
+ *       away with the lock still held.</li>
+ * </ul>
+ */
+final class AsyncAcquisition<G extends Guard<?>> extends CompletableFuture<G> {
+
+    private final Sync lock;
+    private final boolean shared;
+    private final LockListener listener;
+    private final long requestNanos;
+    /** The queue entry, or null if the lock was granted at once. Set before the future is published. */
+    Waiter waiter;
+
+    AsyncAcquisition(Sync lock, boolean shared, LockListener listener, long requestNanos) {
+        this.lock = lock;
+        this.shared = shared;
+        this.listener = listener;
+        this.requestNanos = requestNanos;
+    }
+
+    /** Completes this future with a new guard; if the caller completed it first, releases at once. */
+    @SuppressWarnings("unchecked")
+    void grant(long stamp, boolean waited) {
+        long granted = listener == null ? 0L : System.nanoTime();
+        G guard = (G) lock.newHold(shared, stamp, listener, granted);
+        if (listener != null) {
+            Listeners.acquire(listener, lock, guard, shared, requestNanos, granted, waited, true);
+        }
+        if (!super.complete(guard)) {
+            guard.close(); // nobody can receive this grant: pass the lock on
+        }
+    }
+
+    @Override
+    public boolean complete(G value) {
+        boolean completed = super.complete(value);
+        if (completed) {
+            withdraw();
+        }
+        return completed;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        boolean completed = super.completeExceptionally(ex);
+        if (completed) {
+            withdraw();
+        }
+        return completed;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+            withdraw();
+        }
+        return cancelled;
+    }
+
+    /**
+     * Runs the supplier on the executor and completes this future through {@link #complete}, so the
+     * request is withdrawn (the inherited version completes without a public method we could see).
+     */
+    @Override
+    public CompletableFuture<G> completeAsync(Supplier<? extends G> supplier, Executor executor) {
+        if (supplier == null || executor == null) {
+            throw new NullPointerException();
+        }
+        executor.execute(() -> {
+            try {
+                complete(supplier.get());
+            } catch (Throwable t) {
+                completeExceptionally(t);
+            }
+        });
+        return this;
+    }
+
+    /**
+     * @throws IllegalStateException if the lock has been granted to this future: the guard would be
+     *                               lost with the lock still held. Close the guard instead.
+     */
+    @Override
+    public void obtrudeValue(G value) {
+        checkObtrusionAllowed();
+        super.obtrudeValue(value);
+    }
+
+    /**
+     * @throws IllegalStateException if the lock has been granted to this future: the guard would be
+     *                               lost with the lock still held. Close the guard instead.
+     */
+    @Override
+    public void obtrudeException(Throwable ex) {
+        checkObtrusionAllowed();
+        super.obtrudeException(ex);
+    }
+
+    private void checkObtrusionAllowed() {
+        Waiter w = waiter;
+        int status = w == null ? Waiter.GRANTED : lock.withdraw(w);
+        if (status == Waiter.GRANTED) {
+            throw new IllegalStateException("The lock " + lock.getName() + " has been granted to this future; "
+                    + "obtruding would lose the guard and leave the lock held. Close the guard instead");
+        }
+        if (status == Waiter.WAITING) {
+            lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
+        }
+    }
+
+    private void withdraw() {
+        Waiter w = waiter;
+        if (w != null && w.status == Waiter.WAITING && lock.withdraw(w) == Waiter.WAITING) {
+            lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // CompletableFuture#toString would print the guard, which is harmless, but keep the shape of
+        // the other IronFence types: the lock's name and the request's state, never the value.
+        String state = isCancelled() ? "cancelled" : isCompletedExceptionally() ? "failed"
+                : isDone() ? "completed" : "waiting";
+        return "LockRequest[" + lock.getName() + ", " + Sync.mode(shared).tagValue() + ", " + state + "]";
+    }
+}

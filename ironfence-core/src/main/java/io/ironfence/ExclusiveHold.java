@@ -1,0 +1,30 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+
+/** An exclusive hold, identified by its stamp; see {@link Sync}. */
+abstract class ExclusiveHold<T> extends Hold<T> {
+
+    final long stamp;
+
+    ExclusiveHold(Sync lock, long stamp, LockListener listener, long grantNanos) {
+        super(lock, listener, grantNanos);
+        this.stamp = stamp;
+    }
+
+    public final void set(T value) {
+        checkHeld();
+        lock.value = value;
+    }
+
+    @Override
+    public final void close() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (lock.releaseExclusive(stamp)) {
+            reportRelease(false);
+        }
+    }
+}

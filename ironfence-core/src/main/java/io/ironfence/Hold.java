@@ -1,0 +1,60 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/** The common part of every guard: the value access and the use-after-close check. */
+abstract class Hold<T> implements Guard<T> {
+
+    /** For guards that need an atomic close (shared holds have no stamp to make release idempotent). */
+    static final VarHandle RELEASED;
+
+    static {
+        try {
+            RELEASED = MethodHandles.lookup().findVarHandle(Hold.class, "released", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Sync lock;
+    /** The listener told of the grant, to be told of the release; null if the grant was unobserved. */
+    final LockListener listener;
+    final long grantNanos;
+    /** Plain for exclusive holds: their release is made idempotent by the stamp. */
+    boolean released;
+
+    Hold(Sync lock, LockListener listener, long grantNanos) {
+        this.lock = lock;
+        this.listener = listener;
+        this.grantNanos = grantNanos;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public final T get() {
+        checkHeld();
+        return (T) lock.value;
+    }
+
+    final void checkHeld() {
+        if (released) {
+            throw new IllegalStateException(this + " has been closed; the lock is no longer held through it");
+        }
+    }
+
+    final void reportRelease(boolean shared) {
+        if (listener != null) {
+            Listeners.release(listener, lock, this, shared, grantNanos, System.nanoTime());
+        }
+    }
+
+    abstract String kind();
+
+    @Override
+    public final String toString() {
+        return kind() + "[" + lock.getName() + (released ? ", closed]" : ", held]");
+    }
+}

@@ -1,0 +1,131 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
+import io.ironfence.spi.WaitOutcome;
+
+import java.util.Arrays;
+
+/**
+ * Calls listeners safely (a failing listener is logged and never affects the lock) and fans one
+ * event out to several listeners, so that a lock only ever reads one listener field.
+ */
+final class Listeners implements LockListener {
+
+    private static final System.Logger LOG = System.getLogger("io.ironfence");
+
+    private final LockListener[] listeners;
+
+    private Listeners(LockListener[] listeners) {
+        this.listeners = listeners;
+    }
+
+    static LockListener add(LockListener current, LockListener added) {
+        if (current == null) {
+            return added;
+        }
+        LockListener[] existing = current instanceof Listeners ? ((Listeners) current).listeners
+                : new LockListener[] {current};
+        LockListener[] all = Arrays.copyOf(existing, existing.length + 1);
+        all[existing.length] = added;
+        return new Listeners(all);
+    }
+
+    /** @return the listener(s) without {@code removed}, or {@code current} itself if it was not there */
+    static LockListener remove(LockListener current, LockListener removed) {
+        if (current == null || current == removed) {
+            return null;
+        }
+        if (!(current instanceof Listeners)) {
+            return current;
+        }
+        LockListener[] existing = ((Listeners) current).listeners;
+        int index = Arrays.asList(existing).indexOf(removed);
+        if (index < 0) {
+            return current;
+        }
+        if (existing.length == 2) {
+            return existing[1 - index];
+        }
+        LockListener[] rest = new LockListener[existing.length - 1];
+        System.arraycopy(existing, 0, rest, 0, index);
+        System.arraycopy(existing, index + 1, rest, index, rest.length - index);
+        return new Listeners(rest);
+    }
+
+    static void request(LockListener l, ObservableLock lock, boolean shared, long requestNanos) {
+        try {
+            l.onRequest(lock, Sync.mode(shared), requestNanos);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+        }
+    }
+
+    static void acquire(LockListener l, ObservableLock lock, Guard<?> guard, boolean shared, long requestNanos,
+            long grantNanos, boolean waited, boolean async) {
+        try {
+            l.onAcquire(lock, guard, Sync.mode(shared), requestNanos, grantNanos, waited, async);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+        }
+    }
+
+    static void release(LockListener l, ObservableLock lock, Guard<?> guard, boolean shared, long grantNanos,
+            long releaseNanos) {
+        try {
+            l.onRelease(lock, guard, Sync.mode(shared), grantNanos, releaseNanos);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+        }
+    }
+
+    static void giveUp(LockListener l, ObservableLock lock, boolean shared, WaitOutcome outcome, long requestNanos,
+            long giveUpNanos) {
+        try {
+            l.onGiveUp(lock, Sync.mode(shared), outcome, requestNanos, giveUpNanos);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+        }
+    }
+
+    private static void failed(LockListener l, ObservableLock lock, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, () -> "Lock listener " + l + " failed on lock " + lock.getName(), e);
+    }
+
+    // Fan-out: each listener is called through the safe helpers, so one failing does not starve the rest.
+
+    @Override
+    public void onRequest(ObservableLock lock, LockMode mode, long requestNanos) {
+        for (LockListener l : listeners) {
+            request(l, lock, mode == LockMode.SHARED, requestNanos);
+        }
+    }
+
+    @Override
+    public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos, long grantNanos,
+            boolean waited, boolean async) {
+        for (LockListener l : listeners) {
+            acquire(l, lock, guard, mode == LockMode.SHARED, requestNanos, grantNanos, waited, async);
+        }
+    }
+
+    @Override
+    public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+        for (LockListener l : listeners) {
+            release(l, lock, guard, mode == LockMode.SHARED, grantNanos, releaseNanos);
+        }
+    }
+
+    @Override
+    public void onGiveUp(ObservableLock lock, LockMode mode, WaitOutcome outcome, long requestNanos,
+            long giveUpNanos) {
+        for (LockListener l : listeners) {
+            giveUp(l, lock, mode == LockMode.SHARED, outcome, requestNanos, giveUpNanos);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return Arrays.toString(listeners);
+    }
+}

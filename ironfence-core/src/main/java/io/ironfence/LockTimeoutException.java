@@ -1,0 +1,53 @@
+package io.ironfence;
+
+import java.time.Duration;
+
+/**
+ * Thrown where a timed acquisition must fail rather than return empty, for example by a method
+ * annotated with {@link io.ironfence.annotation.WithLock @WithLock(timeout = ...)}. The message
+ * names the lock, the key if any, and the timeout.
+ */
+public class LockTimeoutException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String lockName;
+    private final transient Object key;
+    private final Duration timeout;
+
+    /**
+     * @param lockName the lock's name
+     * @param timeout  the timeout that ran out
+     */
+    public LockTimeoutException(String lockName, Duration timeout) {
+        this(lockName, null, timeout);
+    }
+
+    /**
+     * @param lockName the lock's name
+     * @param key      the key of a keyed lock, or {@code null}
+     * @param timeout  the timeout that ran out
+     */
+    public LockTimeoutException(String lockName, Object key, Duration timeout) {
+        super("Timed out after " + timeout + " waiting for lock '" + lockName + "'"
+                + (key != null ? " (key '" + key + "')" : ""));
+        this.lockName = lockName;
+        this.key = key;
+        this.timeout = timeout;
+    }
+
+    /** @return the lock's name */
+    public String getLockName() {
+        return lockName;
+    }
+
+    /** @return the key of a keyed lock, or {@code null} */
+    public Object getKey() {
+        return key;
+    }
+
+    /** @return the timeout that ran out */
+    public Duration getTimeout() {
+        return timeout;
+    }
+}

@@ -1,0 +1,230 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A value and the read-write lock that guards it, in one object: many readers at once, or one
+ * writer.
+ *
+ * <pre>{@code
+ * RWLock<List<String>> rw = new RWLock<>(new ArrayList<>());
+ * try (ReadGuard<List<String>> r = rw.read()) { System.out.println(r.get()); }
+ * try (WriteGuard<List<String>> w = rw.write()) { w.get().add("example"); }
+ * }</pre>
+ *
+ * <p>Waiting, fairness, timeouts, interrupts, cancellation and the thread that completes an
+ * asynchronous request work as for {@link Mutex}; writes behave like a mutex's holds. In addition:
+ * <ul>
+ *   <li>Requests are served in arrival order: a reader that arrives while a writer waits queues
+ *       behind it, so a stream of readers never starves a writer. When a writer releases, every
+ *       reader at the head of the queue is let in together.</li>
+ *   <li>{@link #tryRead()} succeeds only if no writer holds or waits for the lock; {@link #tryWrite()}
+ *       may take a free lock ahead of queued waiters, as {@link Mutex#tryLock()} does.</li>
+ *   <li>Read holds have no owner thread. A thread that holds the write lock through a blocking call
+ *       and then waits to read or write gets {@link IllegalStateException} (use
+ *       {@link WriteGuard#downgrade()} to go from writing to reading). Waiting to write while holding
+ *       a read hold yourself deadlocks, as with every read-write lock: release the read hold first.</li>
+ * </ul>
+ *
+ * @param <T> the type of the guarded value
+ */
+public final class RWLock<T> extends Sync {
+
+    /**
+     * Creates an unlocked, unnamed read-write lock.
+     *
+     * @param value the value to guard (may be {@code null})
+     */
+    public RWLock(T value) {
+        super(null, "rwlock", value);
+    }
+
+    private RWLock(String name, T value) {
+        super(Objects.requireNonNull(name, "name"), "rwlock", value);
+    }
+
+    /**
+     * Creates an unlocked read-write lock with a name, which metrics, logs and error messages show.
+     *
+     * @param name  the name
+     * @param value the value to guard (may be {@code null})
+     * @param <T>   the type of the guarded value
+     * @return the lock
+     */
+    public static <T> RWLock<T> named(String name, T value) {
+        return new RWLock<>(name, value);
+    }
+
+    // ------------------------------------------------------------------ shared
+
+    /**
+     * Waits until a read hold is acquired; not interruptible (an interrupt is re-asserted on return).
+     *
+     * @return the guard; close it to release
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public ReadGuard<T> read() {
+        try {
+            return (ReadGuard<T>) acquire(true, UNINTERRUPTIBLY, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    /**
+     * Waits until a read hold is acquired or the thread is interrupted.
+     *
+     * @return the guard; close it to release
+     * @throws InterruptedException  if interrupted while waiting (no hold is taken then)
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public ReadGuard<T> readInterruptibly() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return (ReadGuard<T>) acquire(true, INTERRUPTIBLY, 0L);
+    }
+
+    /**
+     * Takes a read hold if that is possible now without passing a waiting writer; never waits.
+     *
+     * @return the guard, or empty
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<ReadGuard<T>> tryRead() {
+        try {
+            return Optional.ofNullable((ReadGuard<T>) acquire(true, TRY, 0L));
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-waiting try was interrupted", e);
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for a read hold.
+     *
+     * @param timeout the longest wait; zero or negative means do not wait
+     * @return the guard, or empty on timeout
+     * @throws InterruptedException  if interrupted while waiting (no hold is taken then)
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<ReadGuard<T>> tryRead(Duration timeout) throws InterruptedException {
+        long nanos = Durations.toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return Optional.ofNullable((ReadGuard<T>) acquire(true, TIMED, nanos));
+    }
+
+    /**
+     * Requests a read hold without blocking the calling thread; see {@link Mutex#lockAsync()}.
+     *
+     * @return a future of the guard; the caller must close the guard it completes with
+     */
+    public CompletableFuture<ReadGuard<T>> readAsync() {
+        return acquireAsync(true);
+    }
+
+    // ------------------------------------------------------------------ exclusive
+
+    /**
+     * Waits until the write lock is acquired; not interruptible (an interrupt is re-asserted on return).
+     *
+     * @return the guard; close it to release
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public WriteGuard<T> write() {
+        try {
+            return (WriteGuard<T>) acquire(false, UNINTERRUPTIBLY, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    /**
+     * Waits until the write lock is acquired or the thread is interrupted.
+     *
+     * @return the guard; close it to release
+     * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public WriteGuard<T> writeInterruptibly() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return (WriteGuard<T>) acquire(false, INTERRUPTIBLY, 0L);
+    }
+
+    /**
+     * Takes the write lock if it is free now; never waits. It may take a free lock ahead of queued
+     * waiters, except while the lock is being handed to a waiter that has waited too long.
+     *
+     * @return the guard, or empty
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<WriteGuard<T>> tryWrite() {
+        try {
+            return Optional.ofNullable((WriteGuard<T>) acquire(false, TRY, 0L));
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-waiting try was interrupted", e);
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the write lock.
+     *
+     * @param timeout the longest wait; zero or negative means do not wait
+     * @return the guard, or empty on timeout
+     * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
+     * @throws IllegalStateException if the current thread holds the write lock through a blocking call
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<WriteGuard<T>> tryWrite(Duration timeout) throws InterruptedException {
+        long nanos = Durations.toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return Optional.ofNullable((WriteGuard<T>) acquire(false, TIMED, nanos));
+    }
+
+    /**
+     * Requests the write lock without blocking the calling thread; see {@link Mutex#lockAsync()}.
+     *
+     * @return a future of the guard; the caller must close the guard it completes with
+     */
+    public CompletableFuture<WriteGuard<T>> writeAsync() {
+        return acquireAsync(false);
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** @return the number of read holds now */
+    public int getReadLockCount() {
+        return sharedHoldCount();
+    }
+
+    /** @return whether a writer holds the lock */
+    public boolean isWriteLocked() {
+        return isHeldExclusively();
+    }
+
+    @Override
+    Hold<?> newHold(boolean shared, long stamp, LockListener listener, long grantNanos) {
+        return shared ? new ReadHold<T>(this, listener, grantNanos) : new WriteHold<T>(this, stamp, listener, grantNanos);
+    }
+
+    /** @return the name and state, never the guarded value */
+    @Override
+    public String toString() {
+        return "RWLock[" + getName() + ", " + describeState() + "]";
+    }
+}

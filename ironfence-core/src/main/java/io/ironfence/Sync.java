@@ -1,0 +1,697 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
+import io.ironfence.spi.WaitOutcome;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The lock engine shared by {@link Mutex} (exclusive mode only) and {@link RWLock}: one state word,
+ * one FIFO queue of blocking and asynchronous waiters.
+ *
+ * <h2>State word</h2>
+ * <pre>
+ *   bit 0        WRITER      held exclusively
+ *   bit 1        QUEUED      the wait queue is not empty
+ *   bit 2        QUEUE_LOCK  a thread is editing the wait queue
+ *   bit 3        HANDOFF     starvation mode: the lock passes straight to the head of the queue
+ *   bits 4..31   readers     number of shared holds
+ *   bits 32..63  version     bumped by every exclusive release
+ * </pre>
+ * Uncontended acquisition and release are one CAS each. An exclusive hold is identified by its
+ * <em>stamp</em> (version | WRITER), so releasing it is idempotent without an atomic flag in the
+ * guard: a second, racing release finds the version moved on and does nothing.
+ *
+ * <h2>Queue</h2>
+ * A doubly linked list guarded by the QUEUE_LOCK bit, which is held for a few field writes only
+ * (no allocation, no unpark, no callback inside it). Keeping that bit in the state word lets the
+ * decision "the lock is busy, so queue" and the publication of QUEUED be one CAS: a release either
+ * sees QUEUED and takes the slow path, or happened before the CAS, which then fails and retries.
+ * All grants are decided in {@link #dispatch} under the queue lock; the unparking and the completion
+ * of futures happen after it is released ({@link #unlockQueueAndWake}).
+ *
+ * <h2>Fairness</h2>
+ * Like Go's {@code sync.Mutex}: in normal mode a released lock becomes free and the blocking
+ * writer at the head of the queue is woken to compete for it with threads that barge in through
+ * the fast path (good throughput: no lock convoy). A head that has waited longer than
+ * {@link #HANDOFF_AFTER_NANOS} switches the lock to HANDOFF mode, where every release hands the lock
+ * straight to the head and nobody barges; the mode ends when a waiter that was granted the lock had
+ * waited less than that, or the queue empties. Readers and asynchronous waiters are always granted
+ * directly (they cannot compete), in arrival order. New readers never pass a queued writer.
+ */
+abstract class Sync implements ObservableLock {
+
+    static final long WRITER = 1L;
+    static final long QUEUED = 1L << 1;
+    static final long QUEUE_LOCK = 1L << 2;
+    static final long HANDOFF = 1L << 3;
+    static final int READER_SHIFT = 4;
+    static final long READER_UNIT = 1L << READER_SHIFT;
+    static final long MAX_READERS = (1L << 28) - 1;
+    static final long READER_MASK = MAX_READERS << READER_SHIFT;
+    static final long HELD = WRITER | READER_MASK;
+    static final long VERSION_UNIT = 1L << 32;
+    static final long VERSION_MASK = -VERSION_UNIT;
+    static final long STAMP_MASK = VERSION_MASK | WRITER;
+
+    /** The stamp of a shared hold: readers are counted, not identified. */
+    static final long SHARED_STAMP = READER_UNIT;
+    /** Marks a stamp returned by the slow path as one that had to queue (stamps never use this bit). */
+    private static final long WAITED = QUEUED;
+
+    /** How long a blocking writer may lose to barging threads before the lock is handed to it. */
+    static final long HANDOFF_AFTER_NANOS = 1_000_000L;
+
+    /** Spins on a busy queue lock before yielding the processor to its holder. */
+    private static final int QUEUE_LOCK_SPINS = 64;
+
+    static final int UNINTERRUPTIBLY = 0;
+    static final int INTERRUPTIBLY = 1;
+    static final int TRY = 2;
+    static final int TIMED = 3;
+
+    private static final VarHandle STATE;
+    private static final VarHandle LISTENER;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(Sync.class, "state", long.class);
+            LISTENER = lookup.findVarHandle(Sync.class, "listener", LockListener.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile long state;
+
+    /** The guarded value; its visibility rides on the acquire/release of {@link #state}. */
+    Object value;
+
+    /**
+     * The thread that took the current exclusive hold with a blocking (non-async) call, or null.
+     * Plain field: only ever compared with the current thread, which sees its own write, and cleared
+     * before the releasing CAS, so a later acquirer's write is ordered after the clear.
+     */
+    private Thread owner;
+
+    /** Null, one listener, or a {@link Listeners} fan-out. */
+    private volatile LockListener listener;
+
+    private final String name;
+
+    // Guarded by QUEUE_LOCK.
+    private Waiter head;
+    private Waiter tail;
+    private Waiter grantedHead;
+    private Waiter grantedTail;
+    private Waiter signalTarget;
+    /** Written under QUEUE_LOCK, read anywhere. */
+    private volatile int queueLength;
+
+    Sync(String name, String kind, Object value) {
+        this.name = name != null ? name : kind + "@" + Integer.toHexString(System.identityHashCode(this));
+        this.value = value;
+    }
+
+    /** Creates the guard of a new hold. */
+    abstract Hold<?> newHold(boolean shared, long stamp, LockListener listener, long grantNanos);
+
+    // ------------------------------------------------------------------ acquisition
+
+    /**
+     * Acquires in the given mode.
+     *
+     * @param how   {@link #UNINTERRUPTIBLY}, {@link #INTERRUPTIBLY}, {@link #TRY} or {@link #TIMED}
+     * @param nanos the timeout, for {@link #TIMED}
+     * @return the guard, or null if a try or a timed wait failed
+     */
+    final Hold<?> acquire(boolean shared, int how, long nanos) throws InterruptedException {
+        if (listener == null) {
+            long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
+            if (stamp != 0L) {
+                if (!shared) {
+                    owner = Thread.currentThread();
+                }
+                return newHold(shared, stamp, null, 0L);
+            }
+        }
+        return acquireSlow(shared, how, nanos);
+    }
+
+    private Hold<?> acquireSlow(boolean shared, int how, long nanos) throws InterruptedException {
+        LockListener l = listener;
+        long requested = 0L;
+        if (l != null) {
+            requested = System.nanoTime();
+            Listeners.request(l, this, shared, requested);
+        }
+        long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
+        if (stamp == 0L) {
+            if (how == TRY || (how == TIMED && nanos <= 0L)) {
+                giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
+                return null;
+            }
+            if (owner == Thread.currentThread()) {
+                throw new IllegalStateException(this + " is already held exclusively by the current thread ("
+                        + Thread.currentThread().getName() + "); waiting for it again would deadlock. "
+                        + "Close the guard you hold first, or use the guard you already have");
+            }
+            Waiter w = new Waiter(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, Thread.currentThread(), null);
+            stamp = enqueueOrAcquire(w);
+            if (stamp == 0L) {
+                try {
+                    stamp = awaitGrant(w, how, nanos);
+                } catch (InterruptedException e) {
+                    giveUp(l, shared, WaitOutcome.INTERRUPTED, requested);
+                    throw e;
+                }
+                if (stamp == 0L) {
+                    giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
+                    return null;
+                }
+                stamp |= WAITED;
+            }
+        }
+        if (!shared) {
+            owner = Thread.currentThread();
+        }
+        long granted = l == null ? 0L : System.nanoTime();
+        Hold<?> hold = newHold(shared, stamp & ~WAITED, l, granted);
+        if (l != null) {
+            Listeners.acquire(l, this, hold, shared, requested, granted, (stamp & WAITED) != 0L, false);
+        }
+        return hold;
+    }
+
+    /** Requests the lock without blocking; the future completes with the guard. */
+    @SuppressWarnings("unchecked")
+    final <G extends Guard<?>> CompletableFuture<G> acquireAsync(boolean shared) {
+        LockListener l = listener;
+        long requested = 0L;
+        if (l != null) {
+            requested = System.nanoTime();
+            Listeners.request(l, this, shared, requested);
+        }
+        AsyncAcquisition<G> future = new AsyncAcquisition<>(this, shared, l, requested);
+        long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
+        if (stamp == 0L) {
+            Waiter w = new Waiter(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, null, future);
+            future.waiter = w;
+            stamp = enqueueOrAcquire(w);
+            if (stamp == 0L) {
+                return future;
+            }
+        }
+        future.grant(stamp, false);
+        return future;
+    }
+
+    /** The fast path of an exclusive request: one CAS if free. Barges past the queue unless in HANDOFF mode. */
+    private long tryAcquireExclusive() {
+        long s;
+        while (((s = state) & (HELD | HANDOFF)) == 0L) {
+            if (STATE.compareAndSet(this, s, s | WRITER)) {
+                return (s & VERSION_MASK) | WRITER;
+            }
+        }
+        return 0L;
+    }
+
+    /** The fast path of a shared request: never passes a queued request, so writers are not starved. */
+    private long tryAcquireShared() {
+        long s;
+        while (((s = state) & (WRITER | QUEUED | HANDOFF)) == 0L) {
+            checkReaderCapacity(s);
+            if (STATE.compareAndSet(this, s, s + READER_UNIT)) {
+                return SHARED_STAMP;
+            }
+        }
+        return 0L;
+    }
+
+    private static void checkReaderCapacity(long s) {
+        if ((s & READER_MASK) == READER_MASK) {
+            throw new IllegalStateException("Maximum read hold count (" + MAX_READERS + ") exceeded");
+        }
+    }
+
+    /**
+     * Under the queue lock, takes the lock if it is free for this request after all, else queues it.
+     *
+     * @return the stamp if acquired, or 0 if queued
+     */
+    private long enqueueOrAcquire(Waiter w) {
+        lockQueue();
+        long stamp;
+        for (;;) {
+            long s = state;
+            boolean free = w.shared
+                    ? (s & (WRITER | HANDOFF)) == 0L && head == null
+                    : (s & (HELD | HANDOFF)) == 0L;
+            if (free) {
+                if (w.shared) {
+                    checkReaderCapacity(s);
+                }
+                if (STATE.compareAndSet(this, s, w.shared ? s + READER_UNIT : s | WRITER)) {
+                    stamp = w.shared ? SHARED_STAMP : (s & VERSION_MASK) | WRITER;
+                    break;
+                }
+            } else if (STATE.compareAndSet(this, s, s | QUEUED)) {
+                // The lock was busy at the instant QUEUED became visible: its release will dispatch.
+                append(w);
+                stamp = 0L;
+                break;
+            }
+        }
+        unlockQueue();
+        return stamp;
+    }
+
+    /**
+     * Parks until the waiter is granted the lock, wins it as the woken head of the queue, times out
+     * or is interrupted.
+     *
+     * @return the stamp, or 0 on timeout
+     */
+    private long awaitGrant(Waiter w, int how, long nanos) throws InterruptedException {
+        long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                if (w.status == Waiter.GRANTED) {
+                    return w.stamp;
+                }
+                if (w.signalled) {
+                    // Clear before trying: a release that follows our failed try sees the flag clear
+                    // and wakes us again (see dispatch), so no wake-up is lost.
+                    w.signalled = false;
+                    long stamp = tryAcquireAsHead();
+                    if (stamp != 0L) {
+                        leaveQueueAfterWinning(w);
+                        return stamp;
+                    }
+                    if (System.nanoTime() - w.queuedNanos >= HANDOFF_AFTER_NANOS) {
+                        requestHandoff(w);
+                    }
+                    continue;
+                }
+                if (how == TIMED) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0L) {
+                        if (withdraw(w) != Waiter.GRANTED) {
+                            return 0L;
+                        }
+                        continue; // granted just in time
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    if (how != UNINTERRUPTIBLY && withdraw(w) != Waiter.GRANTED) {
+                        throw new InterruptedException();
+                    }
+                    // Uninterruptible, or the grant won the race: keep waiting / keep the hold, and
+                    // re-assert the interrupt on return.
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The woken head competes with barging threads; HANDOFF does not apply to it. */
+    private long tryAcquireAsHead() {
+        long s;
+        while (((s = state) & HELD) == 0L) {
+            if (STATE.compareAndSet(this, s, s | WRITER)) {
+                return (s & VERSION_MASK) | WRITER;
+            }
+        }
+        return 0L;
+    }
+
+    private void leaveQueueAfterWinning(Waiter w) {
+        lockQueue();
+        w.status = Waiter.GRANTED;
+        unlink(w);
+        unlockQueue(); // we hold the lock: nobody else can be granted now
+    }
+
+    /** The head lost to barging threads for too long: from now on the lock is handed to it. */
+    private void requestHandoff(Waiter w) {
+        lockQueue();
+        if (w.status == Waiter.WAITING) {
+            long s;
+            do {
+                s = state;
+            } while (!dispatch(s, s | HANDOFF));
+        }
+        unlockQueueAndWake();
+    }
+
+    /**
+     * Withdraws a queued request (timeout, interrupt, cancellation).
+     *
+     * @return the status it had: {@link Waiter#WAITING} if this call withdrew it,
+     *         {@link Waiter#CANCELLED} if it was withdrawn before, {@link Waiter#GRANTED} if it had
+     *         been granted (the request now holds the lock)
+     */
+    final int withdraw(Waiter w) {
+        lockQueue();
+        int status = w.status;
+        if (status == Waiter.GRANTED) {
+            unlockQueue();
+            return status;
+        }
+        if (status == Waiter.WAITING) {
+            w.status = Waiter.CANCELLED;
+            unlink(w);
+            // The withdrawn request may have been what kept others waiting: a writer in front of
+            // readers, or the woken head of the queue.
+            long s;
+            do {
+                s = state;
+            } while (!dispatch(s, s));
+        }
+        unlockQueueAndWake();
+        return status;
+    }
+
+    // ------------------------------------------------------------------ release
+
+    /**
+     * Releases the exclusive hold with this stamp.
+     *
+     * @return false if it had already been released (a racing second close)
+     */
+    final boolean releaseExclusive(long stamp) {
+        for (;;) {
+            long s = state;
+            if ((s & STAMP_MASK) != stamp) {
+                return false;
+            }
+            owner = null;
+            if ((s & QUEUED) == 0L) {
+                if (STATE.compareAndSet(this, s, (s + VERSION_UNIT) & ~WRITER)) {
+                    return true;
+                }
+            } else {
+                return releaseSlow(stamp, 0L);
+            }
+        }
+    }
+
+    /** Releases one shared hold. */
+    final void releaseShared() {
+        for (;;) {
+            long s = state;
+            // With others still reading, nobody can be granted by this release.
+            if ((s & QUEUED) == 0L || (s & READER_MASK) > READER_UNIT) {
+                if (STATE.compareAndSet(this, s, s - READER_UNIT)) {
+                    return;
+                }
+            } else {
+                releaseSlow(0L, 0L);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Turns the exclusive hold with this stamp into a shared hold, atomically.
+     *
+     * @return false if it had already been released
+     */
+    final boolean downgrade(long stamp) {
+        for (;;) {
+            long s = state;
+            if ((s & STAMP_MASK) != stamp) {
+                return false;
+            }
+            owner = null;
+            if ((s & QUEUED) == 0L) {
+                if (STATE.compareAndSet(this, s, ((s + VERSION_UNIT) & ~WRITER) + READER_UNIT)) {
+                    return true;
+                }
+            } else {
+                return releaseSlow(stamp, READER_UNIT);
+            }
+        }
+    }
+
+    /**
+     * Releases with waiters queued: under the queue lock, so that the release and the grants it
+     * allows are one state change.
+     *
+     * @param stamp      the exclusive stamp, or 0 for a shared hold
+     * @param keepShared READER_UNIT to keep a shared hold (downgrade), else 0
+     */
+    private boolean releaseSlow(long stamp, long keepShared) {
+        lockQueue();
+        boolean released = false;
+        for (;;) {
+            long s = state;
+            long update;
+            if (stamp == 0L) {
+                update = s - READER_UNIT;
+            } else if ((s & STAMP_MASK) != stamp) {
+                break;
+            } else {
+                update = ((s + VERSION_UNIT) & ~WRITER) + keepShared;
+            }
+            if (dispatch(s, update)) {
+                released = true;
+                break;
+            }
+        }
+        unlockQueueAndWake();
+        return released;
+    }
+
+    // ------------------------------------------------------------------ queue
+
+    /**
+     * Under the queue lock: replaces {@code expect} by {@code update} plus every grant that the
+     * requests at the head of the queue can take in that state, in one CAS. Granted waiters are
+     * unlinked and collected for {@link #unlockQueueAndWake}; a blocking writer at the head in normal
+     * mode is only signalled, to compete for the free lock.
+     *
+     * @return false if the CAS failed (a fast path changed the state); the caller re-reads and retries
+     */
+    private boolean dispatch(long expect, long update) {
+        long next = update;
+        int grants = 0;
+        Waiter contender = null;
+        for (Waiter w = head; w != null; w = w.next) {
+            if (w.shared) {
+                if ((next & WRITER) != 0L || (next & READER_MASK) == READER_MASK) {
+                    break;
+                }
+                next += READER_UNIT;
+                grants++;
+            } else {
+                if ((next & HELD) == 0L) {
+                    if (w.thread != null && (next & HANDOFF) == 0L) {
+                        contender = w;
+                    } else {
+                        next |= WRITER;
+                        grants++;
+                        if ((next & HANDOFF) != 0L
+                                && (w.next == null || System.nanoTime() - w.queuedNanos < HANDOFF_AFTER_NANOS)) {
+                            next &= ~HANDOFF;
+                        }
+                    }
+                }
+                break;
+            }
+        }
+        if (!STATE.compareAndSet(this, expect, next)) {
+            return false;
+        }
+        long stamp = (next & VERSION_MASK) | WRITER;
+        for (; grants > 0; grants--) {
+            Waiter w = head;
+            unlink(w);
+            w.stamp = w.shared ? SHARED_STAMP : stamp;
+            w.status = Waiter.GRANTED;
+            if (grantedTail == null) {
+                grantedHead = w;
+            } else {
+                grantedTail.nextGranted = w;
+            }
+            grantedTail = w;
+        }
+        // Checked only after the CAS made the lock free: the head clears the flag before its own try,
+        // so either it sees the lock free or we see the flag clear and wake it.
+        if (contender != null && !contender.signalled) {
+            contender.signalled = true;
+            signalTarget = contender;
+        }
+        return true;
+    }
+
+    private void append(Waiter w) {
+        w.queuedNanos = System.nanoTime();
+        w.prev = tail;
+        if (tail == null) {
+            head = w;
+        } else {
+            tail.next = w;
+        }
+        tail = w;
+        queueLength = queueLength + 1;
+    }
+
+    private void unlink(Waiter w) {
+        Waiter p = w.prev;
+        Waiter n = w.next;
+        if (p == null) {
+            head = n;
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            tail = p;
+        } else {
+            n.prev = p;
+        }
+        w.prev = null;
+        w.next = null;
+        queueLength = queueLength - 1;
+    }
+
+    private void lockQueue() {
+        for (int spins = 0;; spins++) {
+            long s = state;
+            if ((s & QUEUE_LOCK) == 0L) {
+                if (STATE.compareAndSet(this, s, s | QUEUE_LOCK)) {
+                    return;
+                }
+            } else if (spins < QUEUE_LOCK_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the holder may be descheduled; it only has a few writes left to do
+            }
+        }
+    }
+
+    /** Releases the queue lock, publishing QUEUED (and ending HANDOFF mode if the queue emptied). */
+    private void unlockQueue() {
+        for (;;) {
+            long s = state;
+            long next = s & ~QUEUE_LOCK;
+            next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF);
+            if (STATE.compareAndSet(this, s, next)) {
+                return;
+            }
+        }
+    }
+
+    /** Releases the queue lock, then wakes what {@link #dispatch} decided, outside of it. */
+    private void unlockQueueAndWake() {
+        Waiter granted = grantedHead;
+        Waiter contender = signalTarget;
+        grantedHead = grantedTail = signalTarget = null;
+        unlockQueue();
+        if (contender != null) {
+            LockSupport.unpark(contender.thread);
+        }
+        while (granted != null) {
+            Waiter next = granted.nextGranted;
+            granted.nextGranted = null;
+            if (granted.thread != null) {
+                LockSupport.unpark(granted.thread);
+            } else {
+                HandOff.deliver(granted);
+            }
+            granted = next;
+        }
+    }
+
+    // ------------------------------------------------------------------ observation
+
+    final LockListener listener() {
+        return listener;
+    }
+
+    final void giveUp(LockListener l, boolean shared, WaitOutcome outcome, long requested) {
+        if (l != null) {
+            Listeners.giveUp(l, this, shared, outcome, requested, System.nanoTime());
+        }
+    }
+
+    @Override
+    public final String getName() {
+        return name;
+    }
+
+    @Override
+    public final int getQueueLength() {
+        return queueLength;
+    }
+
+    @Override
+    public int getHolderCount() {
+        long s = state;
+        return (s & WRITER) != 0L ? 1 : (int) ((s & READER_MASK) >>> READER_SHIFT);
+    }
+
+    @Override
+    public boolean isLocked() {
+        return (state & HELD) != 0L;
+    }
+
+    final boolean isHeldExclusively() {
+        return (state & WRITER) != 0L;
+    }
+
+    final int sharedHoldCount() {
+        return (int) ((state & READER_MASK) >>> READER_SHIFT);
+    }
+
+    @Override
+    public final void addListener(LockListener l) {
+        if (l == null) {
+            throw new NullPointerException("listener");
+        }
+        LockListener current;
+        do {
+            current = listener;
+        } while (!LISTENER.compareAndSet(this, current, Listeners.add(current, l)));
+    }
+
+    @Override
+    public final boolean removeListener(LockListener l) {
+        LockListener current;
+        LockListener next;
+        do {
+            current = listener;
+            next = Listeners.remove(current, l);
+            if (next == current) {
+                return false;
+            }
+        } while (!LISTENER.compareAndSet(this, current, next));
+        return true;
+    }
+
+    final String describeState() {
+        long s = state;
+        String held = (s & WRITER) != 0L ? "locked"
+                : (s & READER_MASK) != 0L ? "read by " + ((s & READER_MASK) >>> READER_SHIFT) : "unlocked";
+        int waiting = queueLength;
+        return waiting == 0 ? held : held + ", " + waiting + " waiting";
+    }
+
+    static LockMode mode(boolean shared) {
+        return shared ? LockMode.SHARED : LockMode.EXCLUSIVE;
+    }
+}

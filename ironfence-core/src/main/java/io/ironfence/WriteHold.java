@@ -1,0 +1,34 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+
+final class WriteHold<T> extends ExclusiveHold<T> implements WriteGuard<T> {
+
+    WriteHold(Sync lock, long stamp, LockListener listener, long grantNanos) {
+        super(lock, stamp, listener, grantNanos);
+    }
+
+    @Override
+    public ReadGuard<T> downgrade() {
+        checkHeld();
+        released = true;
+        if (!lock.downgrade(stamp)) {
+            throw new IllegalStateException(this + " was closed concurrently; nothing to downgrade");
+        }
+        LockListener l = lock.listener();
+        long now = l == null && listener == null ? 0L : System.nanoTime();
+        ReadHold<T> read = new ReadHold<>(lock, l, now);
+        if (listener != null) {
+            Listeners.release(listener, lock, this, false, grantNanos, now);
+        }
+        if (l != null) {
+            Listeners.acquire(l, lock, read, true, now, now, false, false);
+        }
+        return read;
+    }
+
+    @Override
+    String kind() {
+        return "WriteGuard";
+    }
+}
