@@ -654,6 +654,11 @@ abstract class Sync implements ObservableLock {
         return (state & WRITER) != 0L;
     }
 
+    /** Whether releases now hand the lock straight to the head of the queue (starvation mode). */
+    final boolean isHandingOff() {
+        return (state & HANDOFF) != 0L;
+    }
+
     final int sharedHoldCount() {
         return (int) ((state & READER_MASK) >>> READER_SHIFT);
     }

@@ -1,0 +1,172 @@
+package io.ironfence;
+
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.ironfence.TestSupport.startThread;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Races provoked on purpose, thousands of times each: a release against a timeout, an interrupt and
+ * a cancellation. Whichever side wins, the lock is never leaked, no wake-up is lost, and the queue
+ * is empty afterwards.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RaceTest {
+
+    private static final int ROUNDS = 2_000;
+
+    @Test
+    void timeoutRacingRelease() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        int acquired = 0;
+        for (int i = 0; i < ROUNDS; i++) {
+            MutexGuard<Integer> held = mu.lock();
+            CyclicBarrier go = new CyclicBarrier(2);
+            CompletableFuture<Optional<MutexGuard<Integer>>> attempt = new CompletableFuture<>();
+            long timeoutNanos = ThreadLocalRandom.current().nextLong(1_000, 100_000);
+            startThread(() -> {
+                try {
+                    go.await();
+                    attempt.complete(mu.tryLock(Duration.ofNanos(timeoutNanos)));
+                } catch (Throwable t) {
+                    attempt.completeExceptionally(t);
+                }
+            });
+            go.await();
+            spin(ThreadLocalRandom.current().nextInt(100_000));
+            held.close();
+            Optional<MutexGuard<Integer>> outcome = attempt.get();
+            if (outcome.isPresent()) {
+                acquired++;
+                outcome.get().close();
+            }
+            assertFree(mu, i);
+        }
+        // Both sides of the race must have been exercised for the test to mean anything.
+        assertThat(acquired).isBetween(1, ROUNDS - 1);
+    }
+
+    @Test
+    void interruptRacingGrant() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        int interrupted = 0;
+        for (int i = 0; i < ROUNDS; i++) {
+            MutexGuard<Integer> held = mu.lock();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            AtomicBoolean interruptSent = new AtomicBoolean();
+            Thread waiter = startThread(() -> {
+                try {
+                    MutexGuard<Integer> g = mu.lockInterruptibly();
+                    // Granted. Whether the interrupt came during the wait (and lost the race) or
+                    // after it, the flag must be set once it has been sent: never swallowed.
+                    while (!interruptSent.get()) {
+                        Thread.onSpinWait();
+                    }
+                    boolean flag = Thread.currentThread().isInterrupted();
+                    g.close();
+                    outcome.complete(flag ? "granted+interrupted" : "granted");
+                } catch (InterruptedException e) {
+                    outcome.complete("interrupted"); // had it been granted too, assertFree below would fail
+                }
+            });
+            TestSupport.awaitQueueLength(mu, 1);
+            CyclicBarrier go = new CyclicBarrier(2);
+            Thread interrupter = startThread(() -> {
+                await(go);
+                waiter.interrupt();
+                interruptSent.set(true);
+            });
+            await(go);
+            held.close();
+            interrupter.join();
+            String result = outcome.get();
+            assertThat(result).as("never both, never a swallowed interrupt")
+                    .isIn("granted+interrupted", "interrupted");
+            if (result.equals("interrupted")) {
+                interrupted++;
+            }
+            waiter.join();
+            assertFree(mu, i);
+        }
+        assertThat(interrupted).isBetween(1, ROUNDS - 1);
+    }
+
+    @Test
+    void cancelRacingGrantOnAnRWLock() throws Exception {
+        RWLock<Integer> rw = new RWLock<>(0);
+        for (int i = 0; i < ROUNDS; i++) {
+            WriteGuard<Integer> held = rw.write();
+            CompletableFuture<ReadGuard<Integer>> reader = rw.readAsync();
+            CompletableFuture<WriteGuard<Integer>> writer = rw.writeAsync();
+            CyclicBarrier go = new CyclicBarrier(2);
+            Thread releaser = startThread(() -> {
+                await(go);
+                held.close();
+            });
+            await(go);
+            boolean readerCancelled = reader.cancel(false);
+            boolean writerCancelled = writer.cancel(false);
+            releaser.join();
+            if (!readerCancelled) {
+                reader.join().close();
+            }
+            if (!writerCancelled) {
+                writer.join().close();
+            }
+            assertThat(rw.isLocked()).as("round %d leaked a hold", i).isFalse();
+            assertThat(rw.getQueueLength()).isZero();
+        }
+    }
+
+    /** A waiter that times out while it is the woken head must pass the wake-up on. */
+    @RepeatedTest(5)
+    void noWakeUpIsLostWhenTheWokenHeadTimesOut() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        for (int i = 0; i < 500; i++) {
+            MutexGuard<Integer> held = mu.lock();
+            CompletableFuture<Optional<MutexGuard<Integer>>> shortWait = new CompletableFuture<>();
+            startThread(() -> {
+                try {
+                    shortWait.complete(mu.tryLock(Duration.ofNanos(ThreadLocalRandom.current().nextInt(50_000))));
+                } catch (Throwable t) {
+                    shortWait.completeExceptionally(t);
+                }
+            });
+            CompletableFuture<MutexGuard<Integer>> patient = CompletableFuture.supplyAsync(mu::lock);
+            spin(ThreadLocalRandom.current().nextInt(50_000));
+            held.close();
+            shortWait.get().ifPresent(MutexGuard::close);
+            patient.get(10, TimeUnit.SECONDS).close(); // a lost wake-up leaves this one parked forever
+            assertFree(mu, i);
+        }
+    }
+
+    private static void assertFree(ObservableLock lock, int round) {
+        assertThat(lock.isLocked()).as("round %d leaked the lock", round).isFalse();
+        assertThat(lock.getQueueLength()).as("round %d left a request queued", round).isZero();
+    }
+
+    private static void spin(int iterations) {
+        for (int i = 0; i < iterations; i++) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
