@@ -15,8 +15,8 @@ final class ReadHold<T> extends Hold<T> implements ReadGuard<T> {
         if (released || !RELEASED.compareAndSet(this, false, true)) {
             return;
         }
+        reportRelease(true); // before the lock passes on: listeners see releases before the grants they allow
         lock.releaseShared();
-        reportRelease(true);
     }
 
     @Override

@@ -11,16 +11,18 @@ final class WriteHold<T> extends ExclusiveHold<T> implements WriteGuard<T> {
     @Override
     public ReadGuard<T> downgrade() {
         checkHeld();
-        released = true;
-        if (!lock.downgrade(stamp)) {
+        if (!RELEASED.compareAndSet(this, false, true)) {
             throw new IllegalStateException(this + " was closed concurrently; nothing to downgrade");
         }
         LockListener l = lock.listener();
         long now = l == null && listener == null ? 0L : System.nanoTime();
-        ReadHold<T> read = new ReadHold<>(lock, l, now);
         if (listener != null) {
             Listeners.release(listener, lock, this, false, grantNanos, now);
         }
+        if (!lock.downgrade(stamp)) {
+            throw new IllegalStateException(this + " was closed concurrently; nothing to downgrade");
+        }
+        ReadHold<T> read = new ReadHold<>(lock, l, now);
         if (l != null) {
             Listeners.acquire(l, lock, read, true, now, now, false, false);
         }

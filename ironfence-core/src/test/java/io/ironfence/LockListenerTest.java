@@ -1,0 +1,217 @@
+package io.ironfence;
+
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
+import io.ironfence.spi.WaitOutcome;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.ironfence.TestSupport.awaitQueueLength;
+import static io.ironfence.TestSupport.startThread;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LockListenerTest {
+
+    /** Records events as short strings, and checks the timestamps are ordered. */
+    static final class Recorder implements LockListener {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        final List<Guard<?>> acquired = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onRequest(ObservableLock lock, LockMode mode, long requestNanos) {
+            events.add("request " + mode.tagValue());
+        }
+
+        @Override
+        public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos, long grantNanos,
+                boolean waited, boolean async) {
+            assertThat(grantNanos).isGreaterThanOrEqualTo(requestNanos);
+            acquired.add(guard);
+            events.add("acquire " + mode.tagValue() + (waited ? " waited" : "") + (async ? " async" : ""));
+        }
+
+        @Override
+        public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+            assertThat(releaseNanos).isGreaterThanOrEqualTo(grantNanos);
+            assertThat(acquired).contains(guard);
+            events.add("release " + mode.tagValue());
+        }
+
+        @Override
+        public void onGiveUp(ObservableLock lock, LockMode mode, WaitOutcome outcome, long requestNanos,
+                long giveUpNanos) {
+            assertThat(giveUpNanos).isGreaterThanOrEqualTo(requestNanos);
+            events.add(outcome.tagValue() + " " + mode.tagValue());
+        }
+    }
+
+    @Test
+    void uncontendedAcquisitionsAndFailedTries() {
+        Mutex<Integer> mu = Mutex.named("observed", 0);
+        Recorder recorder = new Recorder();
+        mu.addListener(recorder);
+        mu.lock().close();
+        try (MutexGuard<Integer> g = mu.lock()) {
+            assertThat(startThreadAndGet(() -> mu.tryLock().isPresent())).isFalse();
+        }
+        assertThat(recorder.events).containsExactly(
+                "request exclusive", "acquire exclusive", "release exclusive",
+                "request exclusive", "acquire exclusive",
+                "request exclusive", "timeout exclusive",
+                "release exclusive");
+    }
+
+    @Test
+    void contendedBlockingTimedInterruptedAndAsyncRequests() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Recorder recorder = new Recorder();
+        mu.addListener(recorder);
+        MutexGuard<Integer> held = mu.lock();
+
+        CompletableFuture<Object> timed = new CompletableFuture<>();
+        startThread(() -> {
+            try {
+                timed.complete(mu.tryLock(Duration.ofMillis(10)));
+            } catch (InterruptedException e) {
+                timed.completeExceptionally(e);
+            }
+        });
+        timed.get();
+
+        Thread interrupted = startThread(() -> {
+            try {
+                mu.lockInterruptibly().close();
+            } catch (InterruptedException expected) {
+                // reported as an event
+            }
+        });
+        awaitQueueLength(mu, 1);
+        interrupted.interrupt();
+        interrupted.join();
+
+        mu.lockAsync().cancel(false);
+        CompletableFuture<MutexGuard<Integer>> async = mu.lockAsync();
+        CompletableFuture<MutexGuard<Integer>> blocking = new CompletableFuture<>();
+        startThread(() -> blocking.complete(mu.lock()));
+        awaitQueueLength(mu, 2);
+        recorder.events.clear();
+
+        held.close();
+        async.get().close();
+        blocking.get().close();
+        assertThat(recorder.events).containsExactly(
+                "release exclusive",
+                "acquire exclusive waited async", "release exclusive",
+                "acquire exclusive waited", "release exclusive");
+    }
+
+    @Test
+    void theEarlierEventsOfTheContendedTest() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Recorder recorder = new Recorder();
+        mu.addListener(recorder);
+        try (MutexGuard<Integer> held = mu.lock()) {
+            startThread(() -> {
+                try {
+                    mu.tryLock(Duration.ofMillis(5));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }).join();
+            Thread interrupted = startThread(() -> {
+                try {
+                    mu.lockInterruptibly().close();
+                } catch (InterruptedException expected) {
+                    // reported as an event
+                }
+            });
+            awaitQueueLength(mu, 1);
+            interrupted.interrupt();
+            interrupted.join();
+            mu.lockAsync().cancel(false);
+        }
+        assertThat(recorder.events).containsExactly(
+                "request exclusive", "acquire exclusive",
+                "request exclusive", "timeout exclusive",
+                "request exclusive", "interrupted exclusive",
+                "request exclusive", "cancelled exclusive",
+                "release exclusive");
+    }
+
+    @Test
+    void readWriteAndDowngradeEvents() {
+        RWLock<Integer> rw = new RWLock<>(0);
+        Recorder recorder = new Recorder();
+        rw.addListener(recorder);
+        rw.read().close();
+        rw.write().downgrade().close();
+        assertThat(recorder.events).containsExactly(
+                "request shared", "acquire shared", "release shared",
+                "request exclusive", "acquire exclusive", "release exclusive", "acquire shared", "release shared");
+    }
+
+    @Test
+    void aFailingListenerNeverAffectsTheLockOrTheOtherListeners() {
+        Mutex<Integer> mu = new Mutex<>(0);
+        LockListener failing = new LockListener() {
+            @Override
+            public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos,
+                    long grantNanos, boolean waited, boolean async) {
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos,
+                    long releaseNanos) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        Recorder recorder = new Recorder();
+        mu.addListener(failing);
+        mu.addListener(recorder);
+        try (MutexGuard<Integer> g = mu.lock()) {
+            g.set(1);
+        }
+        assertThat(mu.isLocked()).isFalse();
+        assertThat(recorder.events).containsExactly("request exclusive", "acquire exclusive", "release exclusive");
+    }
+
+    @Test
+    void removedListenersStillHearOfTheReleaseOfHoldsTheySawGranted() {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Recorder first = new Recorder();
+        Recorder second = new Recorder();
+        mu.addListener(first);
+        mu.addListener(second);
+        MutexGuard<Integer> g = mu.lock();
+        assertThat(mu.removeListener(first)).isTrue();
+        assertThat(mu.removeListener(first)).isFalse();
+        g.close();
+        assertThat(first.events).containsExactly("request exclusive", "acquire exclusive", "release exclusive");
+        mu.lock().close();
+        assertThat(first.events).hasSize(3);
+        assertThat(second.events).hasSize(6);
+        assertThat(mu.removeListener(second)).isTrue();
+        mu.lock().close();
+        assertThat(second.events).hasSize(6);
+    }
+
+    private static boolean startThreadAndGet(java.util.function.BooleanSupplier body) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        Thread t = startThread(() -> result.complete(body.getAsBoolean()));
+        try {
+            t.join();
+            return result.get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
