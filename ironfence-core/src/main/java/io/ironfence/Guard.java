@@ -18,7 +18,7 @@ package io.ironfence;
  *       A guard of an exclusive hold taken by a blocking call still counts as its acquirer's until it
  *       is closed: that thread gets {@link IllegalStateException} if it tries to wait for the same
  *       lock again (see {@link Mutex#lock()}).</li>
- *   <li>{@link #toString()} never shows the guarded value, which may hold secrets.</li>
+ *   <li>{@code toString()} never shows the guarded value, which may hold secrets.</li>
  * </ul>
  *
  * @param <T> the type of the guarded value

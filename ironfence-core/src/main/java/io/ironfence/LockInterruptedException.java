@@ -9,6 +9,7 @@ public class LockInterruptedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The lock's name. */
     private final String lockName;
 
     /**

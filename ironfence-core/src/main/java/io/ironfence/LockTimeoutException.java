@@ -11,8 +11,11 @@ public class LockTimeoutException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The lock's name. */
     private final String lockName;
+    /** The key of a keyed lock; not serialized, since keys need not be serializable. */
     private final transient Object key;
+    /** The timeout that ran out. */
     private final Duration timeout;
 
     /**
