@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * {@code AsyncLock} handed out its internal future, and a caller's {@code complete()} corrupted its
  * queue). The queue entry has its own status, changed under the queue lock:
  * <ul>
- *   <li>a caller who completes or cancels the future first withdraws the queued request;</li>
+ *   <li>a caller who completes or cancels the future withdraws the queued request, before any
+ *       dependent stage runs;</li>
  *   <li>a grant that finds the future already completed by its caller is passed on at once;</li>
  *   <li>obtruding on a future that the lock was granted to is refused, since it would throw the guard
  *       away with the lock still held.</li>
@@ -50,31 +51,26 @@ final class AsyncAcquisition<G extends Guard<?>> extends CompletableFuture<G> {
         }
     }
 
+    // A caller completing or cancelling the future withdraws the request first, so that it has left
+    // the queue before any dependent stage runs. If the grant won the race, withdrawing does nothing
+    // and the grant, finding the future completed, passes the lock on.
+
     @Override
     public boolean complete(G value) {
-        boolean completed = super.complete(value);
-        if (completed) {
-            withdraw();
-        }
-        return completed;
+        withdraw();
+        return super.complete(value);
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        boolean completed = super.completeExceptionally(ex);
-        if (completed) {
-            withdraw();
-        }
-        return completed;
+        withdraw();
+        return super.completeExceptionally(ex);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean cancelled = super.cancel(mayInterruptIfRunning);
-        if (cancelled) {
-            withdraw();
-        }
-        return cancelled;
+        withdraw();
+        return super.cancel(mayInterruptIfRunning);
     }
 
     /**

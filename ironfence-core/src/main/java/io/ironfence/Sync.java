@@ -259,6 +259,9 @@ abstract class Sync implements ObservableLock {
                 }
                 if (STATE.compareAndSet(this, s, w.shared ? s + READER_UNIT : s | WRITER)) {
                     stamp = w.shared ? SHARED_STAMP : (s & VERSION_MASK) | WRITER;
+                    // Never queued, but granted all the same: a later withdraw (a caller cancelling
+                    // the future it already got) must find it granted, not unlink a stranger.
+                    w.status = Waiter.GRANTED;
                     break;
                 }
             } else if (STATE.compareAndSet(this, s, s | QUEUED)) {

@@ -37,6 +37,56 @@ class AsyncAcquisitionTest {
         assertThat(mu.isLocked()).isFalse();
     }
 
+    @Test
+    void aCancelledRequestHasLeftTheQueueBeforeItsDependentsRun() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        MutexGuard<Integer> held = mu.lock();
+        CompletableFuture<MutexGuard<Integer>> request = mu.lockAsync();
+        CompletableFuture<Integer> queueSeenByDependent = request.handle((g, e) -> mu.getQueueLength());
+        request.cancel(false);
+        assertThat(queueSeenByDependent.get()).isZero();
+        held.close();
+        assertThat(mu.isLocked()).isFalse();
+    }
+
+    /**
+     * A request can miss the fast path yet be granted under the queue lock without ever queueing;
+     * cancelling its (already completed) future afterwards must find it granted and leave the queue
+     * alone. Once, it unlinked a waiter that was never linked and lost the real queue.
+     */
+    @Test
+    void cancellingFuturesGrantedWithoutQueueingNeverCorruptsTheQueue() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Mutex<long[]> mu = new Mutex<>(new long[1]);
+            java.util.concurrent.atomic.AtomicLong holds = new java.util.concurrent.atomic.AtomicLong();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                threads.add(startThread(() -> {
+                    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+                    for (int i = 0; i < 20_000; i++) {
+                        int kind = random.nextInt(3);
+                        CompletableFuture<MutexGuard<long[]>> f =
+                                kind == 0 ? CompletableFuture.completedFuture(mu.lock()) : mu.lockAsync();
+                        if (kind == 2 && f.cancel(false)) {
+                            continue;
+                        }
+                        try (MutexGuard<long[]> g = f.join()) {
+                            g.get()[0]++;
+                            holds.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join(); // a corrupted queue strands a waiter here, and the @Timeout fails the test
+            }
+            try (MutexGuard<long[]> g = mu.lock()) {
+                assertThat(g.get()[0]).isEqualTo(holds.get());
+            }
+            assertThat(mu.getQueueLength()).isZero();
+        }
+    }
+
     /** IBM async-util leaked its lock forever once a queued waiter was cancelled. */
     @Test
     void cancellingTheOnlyWaiterDoesNotLeakTheLock() {
