@@ -70,34 +70,11 @@ class LockListenerTest {
     }
 
     @Test
-    void contendedBlockingTimedInterruptedAndAsyncRequests() throws Exception {
+    void contendedGrantsAreReportedAfterTheReleaseThatAllowsThem() throws Exception {
         Mutex<Integer> mu = new Mutex<>(0);
         Recorder recorder = new Recorder();
         mu.addListener(recorder);
         MutexGuard<Integer> held = mu.lock();
-
-        CompletableFuture<Object> timed = new CompletableFuture<>();
-        startThread(() -> {
-            try {
-                timed.complete(mu.tryLock(Duration.ofMillis(10)));
-            } catch (InterruptedException e) {
-                timed.completeExceptionally(e);
-            }
-        });
-        timed.get();
-
-        Thread interrupted = startThread(() -> {
-            try {
-                mu.lockInterruptibly().close();
-            } catch (InterruptedException expected) {
-                // reported as an event
-            }
-        });
-        awaitQueueLength(mu, 1);
-        interrupted.interrupt();
-        interrupted.join();
-
-        mu.lockAsync().cancel(false);
         CompletableFuture<MutexGuard<Integer>> async = mu.lockAsync();
         CompletableFuture<MutexGuard<Integer>> blocking = new CompletableFuture<>();
         startThread(() -> blocking.complete(mu.lock()));
@@ -114,7 +91,7 @@ class LockListenerTest {
     }
 
     @Test
-    void theEarlierEventsOfTheContendedTest() throws Exception {
+    void timedOutInterruptedAndCancelledRequests() throws Exception {
         Mutex<Integer> mu = new Mutex<>(0);
         Recorder recorder = new Recorder();
         mu.addListener(recorder);
@@ -126,16 +103,8 @@ class LockListenerTest {
                     throw new AssertionError(e);
                 }
             }).join();
-            Thread interrupted = startThread(() -> {
-                try {
-                    mu.lockInterruptibly().close();
-                } catch (InterruptedException expected) {
-                    // reported as an event
-                }
-            });
-            awaitQueueLength(mu, 1);
-            interrupted.interrupt();
-            interrupted.join();
+            assertThat(TestSupport.interruptWhileWaiting(mu, mu::lockInterruptibly))
+                    .isInstanceOf(InterruptedException.class);
             mu.lockAsync().cancel(false);
         }
         assertThat(recorder.events).containsExactly(

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.ironfence.TestSupport.awaitQueueLength;
+import static io.ironfence.TestSupport.interruptWhileWaiting;
 import static io.ironfence.TestSupport.startThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -183,18 +184,7 @@ class MutexTest {
     void lockInterruptiblyThrowsAndLeavesTheQueue() throws Exception {
         Mutex<Integer> mu = new Mutex<>(0);
         MutexGuard<Integer> held = mu.lock();
-        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        Thread waiter = startThread(() -> {
-            try {
-                mu.lockInterruptibly().close();
-                outcome.complete(null);
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        });
-        awaitQueueLength(mu, 1);
-        waiter.interrupt();
-        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        assertThat(interruptWhileWaiting(mu, mu::lockInterruptibly)).isInstanceOf(InterruptedException.class);
         assertThat(mu.getQueueLength()).isZero();
         held.close();
         assertThat(mu.isLocked()).isFalse();

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static io.ironfence.TestSupport.awaitQueueLength;
+import static io.ironfence.TestSupport.interruptWhileWaiting;
 import static io.ironfence.TestSupport.startThread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -219,31 +220,8 @@ class RWLockTest {
         assertThat(timedRead.get()).isEqualTo(java.util.Optional.empty());
         assertThat(timedWrite.get()).isEqualTo(java.util.Optional.empty());
 
-        CompletableFuture<Throwable> interruptedRead = new CompletableFuture<>();
-        Thread reader = startThread(() -> {
-            try {
-                rw.readInterruptibly().close();
-                interruptedRead.complete(null);
-            } catch (Throwable t) {
-                interruptedRead.complete(t);
-            }
-        });
-        awaitQueueLength(rw, 1);
-        reader.interrupt();
-        assertThat(interruptedRead.get()).isInstanceOf(InterruptedException.class);
-
-        CompletableFuture<Throwable> interruptedWrite = new CompletableFuture<>();
-        Thread writer = startThread(() -> {
-            try {
-                rw.writeInterruptibly().close();
-                interruptedWrite.complete(null);
-            } catch (Throwable t) {
-                interruptedWrite.complete(t);
-            }
-        });
-        awaitQueueLength(rw, 1);
-        writer.interrupt();
-        assertThat(interruptedWrite.get()).isInstanceOf(InterruptedException.class);
+        assertThat(interruptWhileWaiting(rw, rw::readInterruptibly)).isInstanceOf(InterruptedException.class);
+        assertThat(interruptWhileWaiting(rw, rw::writeInterruptibly)).isInstanceOf(InterruptedException.class);
         assertThat(rw.getQueueLength()).isZero();
         held.close();
         assertThat(rw.isLocked()).isFalse();

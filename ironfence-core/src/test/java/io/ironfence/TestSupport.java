@@ -1,6 +1,7 @@
 package io.ironfence;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import static org.awaitility.Awaitility.await;
 
@@ -15,6 +16,33 @@ final class TestSupport {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** A wait that may throw, as the interruptible acquisitions do. */
+    interface Wait {
+        AutoCloseable acquire() throws Exception;
+    }
+
+    /**
+     * Starts a thread that waits on {@code lock} through {@code wait}, interrupts it once it is
+     * queued, and returns what the wait threw (null if it acquired, and then released, instead).
+     * The queue must be empty before the call.
+     */
+    static Throwable interruptWhileWaiting(ObservableLock lock, Wait wait) throws Exception {
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread waiter = startThread(() -> {
+            try {
+                wait.acquire().close();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        awaitQueueLength(lock, 1);
+        waiter.interrupt();
+        Throwable thrown = outcome.get();
+        waiter.join();
+        return thrown;
     }
 
     /** Waits until exactly {@code n} requests are queued: the way to know a thread is now waiting. */
