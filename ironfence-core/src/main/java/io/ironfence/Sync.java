@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  *   bit 1        QUEUED      the wait queue is not empty
  *   bit 2        QUEUE_LOCK  a thread is editing the wait queue
  *   bit 3        HANDOFF     starvation mode: the lock passes straight to the head of the queue
- *   bits 4..31   readers     number of shared holds
+ *   bit 4        WOKEN       the blocking writer at the head was woken to compete and is awake
+ *   bits 5..31   readers     number of shared holds
  *   bits 32..63  version     bumped by every exclusive release
  * </pre>
  * Uncontended acquisition and release are one CAS each. An exclusive hold is identified by its
@@ -37,7 +38,9 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Fairness</h2>
  * Like Go's {@code sync.Mutex}: in normal mode a released lock becomes free and the blocking
  * writer at the head of the queue is woken to compete for it with threads that barge in through
- * the fast path (good throughput: no lock convoy). A head that has waited longer than
+ * the fast path (good throughput: no lock convoy). While that head is awake (WOKEN), releases need
+ * not wake anyone and stay one CAS; it clears WOKEN, with a CAS that fails if the lock was released
+ * meanwhile, before it parks again. A head that has waited longer than
  * {@link #HANDOFF_AFTER_NANOS} switches the lock to HANDOFF mode, where every release hands the lock
  * straight to the head and nobody barges; the mode ends when a waiter that was granted the lock had
  * waited less than that, or the queue empties. Readers and asynchronous waiters are always granted
@@ -49,9 +52,10 @@ abstract class Sync implements ObservableLock {
     static final long QUEUED = 1L << 1;
     static final long QUEUE_LOCK = 1L << 2;
     static final long HANDOFF = 1L << 3;
-    static final int READER_SHIFT = 4;
+    static final long WOKEN = 1L << 4;
+    static final int READER_SHIFT = 5;
     static final long READER_UNIT = 1L << READER_SHIFT;
-    static final long MAX_READERS = (1L << 28) - 1;
+    static final long MAX_READERS = (1L << 27) - 1;
     static final long READER_MASK = MAX_READERS << READER_SHIFT;
     static final long HELD = WRITER | READER_MASK;
     static final long VERSION_UNIT = 1L << 32;
@@ -290,18 +294,22 @@ abstract class Sync implements ObservableLock {
                     return w.stamp;
                 }
                 if (w.signalled) {
-                    // Clear before trying: a release that follows our failed try sees the flag clear
-                    // and wakes us again (see dispatch), so no wake-up is lost.
                     w.signalled = false;
                     long stamp = tryAcquireAsHead();
+                    if (stamp == 0L && System.nanoTime() - w.queuedNanos >= HANDOFF_AFTER_NANOS) {
+                        requestHandoff(w);
+                        continue;
+                    }
+                    if (stamp == 0L) {
+                        // Lost to a barging thread: go back to sleep. Clearing WOKEN fails if the
+                        // lock was released meanwhile (releases that saw WOKEN woke nobody), and then
+                        // we compete again; once it is clear, the next release wakes us.
+                        stamp = sleepOrAcquireAsHead();
+                    }
                     if (stamp != 0L) {
                         leaveQueueAfterWinning(w);
                         return stamp;
                     }
-                    if (System.nanoTime() - w.queuedNanos >= HANDOFF_AFTER_NANOS) {
-                        requestHandoff(w);
-                    }
-                    continue;
                 }
                 if (how == TIMED) {
                     long remaining = deadline - System.nanoTime();
@@ -331,15 +339,34 @@ abstract class Sync implements ObservableLock {
         }
     }
 
-    /** The woken head competes with barging threads; HANDOFF does not apply to it. */
+    /** The woken head competes with barging threads; HANDOFF does not apply to it. Winning ends WOKEN. */
     private long tryAcquireAsHead() {
         long s;
         while (((s = state) & HELD) == 0L) {
-            if (STATE.compareAndSet(this, s, s | WRITER)) {
+            if (STATE.compareAndSet(this, s, (s | WRITER) & ~WOKEN)) {
                 return (s & VERSION_MASK) | WRITER;
             }
         }
         return 0L;
+    }
+
+    /**
+     * The woken head lost: clears WOKEN while the lock is held (so its release will wake the head
+     * again), or takes the lock if it has become free.
+     *
+     * @return the stamp if it took the lock, else 0 (WOKEN is clear: park)
+     */
+    private long sleepOrAcquireAsHead() {
+        for (;;) {
+            long s = state;
+            if ((s & HELD) == 0L) {
+                if (STATE.compareAndSet(this, s, (s | WRITER) & ~WOKEN)) {
+                    return (s & VERSION_MASK) | WRITER;
+                }
+            } else if (STATE.compareAndSet(this, s, s & ~WOKEN)) {
+                return 0L;
+            }
+        }
     }
 
     private void leaveQueueAfterWinning(Waiter w) {
@@ -356,7 +383,7 @@ abstract class Sync implements ObservableLock {
             long s;
             do {
                 s = state;
-            } while (!dispatch(s, s | HANDOFF));
+            } while (!dispatch(s, (s | HANDOFF) & ~WOKEN)); // from now on it is handed the lock
         }
         unlockQueueAndWake();
     }
@@ -377,13 +404,15 @@ abstract class Sync implements ObservableLock {
         }
         if (status == Waiter.WAITING) {
             w.status = Waiter.CANCELLED;
+            // WOKEN only ever marks the head: if the head leaves, so does the mark.
+            long clear = w == head ? WOKEN : 0L;
             unlink(w);
             // The withdrawn request may have been what kept others waiting: a writer in front of
             // readers, or the woken head of the queue.
             long s;
             do {
                 s = state;
-            } while (!dispatch(s, s));
+            } while (!dispatch(s, s & ~clear));
         }
         unlockQueueAndWake();
         return status;
@@ -403,7 +432,7 @@ abstract class Sync implements ObservableLock {
                 return false;
             }
             owner = null;
-            if ((s & QUEUED) == 0L) {
+            if (!mustDispatchOnRelease(s)) {
                 if (STATE.compareAndSet(this, s, (s + VERSION_UNIT) & ~WRITER)) {
                     return true;
                 }
@@ -411,6 +440,14 @@ abstract class Sync implements ObservableLock {
                 return releaseSlow(stamp, 0L);
             }
         }
+    }
+
+    /**
+     * Whether an exclusive release must decide grants under the queue lock: not when nobody waits,
+     * nor when the head is awake to compete for the free lock anyway (outside HANDOFF mode).
+     */
+    private static boolean mustDispatchOnRelease(long s) {
+        return (s & QUEUED) != 0L && (s & (WOKEN | HANDOFF)) != WOKEN;
     }
 
     /** Releases one shared hold. */
@@ -504,9 +541,12 @@ abstract class Sync implements ObservableLock {
             } else {
                 if ((next & HELD) == 0L) {
                     if (w.thread != null && (next & HANDOFF) == 0L) {
-                        contender = w;
+                        if ((next & WOKEN) == 0L) {
+                            contender = w;
+                            next |= WOKEN;
+                        }
                     } else {
-                        next |= WRITER;
+                        next = (next | WRITER) & ~WOKEN;
                         grants++;
                         if ((next & HANDOFF) != 0L
                                 && (w.next == null || System.nanoTime() - w.queuedNanos < HANDOFF_AFTER_NANOS)) {
@@ -533,9 +573,9 @@ abstract class Sync implements ObservableLock {
             }
             grantedTail = w;
         }
-        // Checked only after the CAS made the lock free: the head clears the flag before its own try,
-        // so either it sees the lock free or we see the flag clear and wake it.
-        if (contender != null && !contender.signalled) {
+        // WOKEN went up in the CAS above; the head clears it only with a CAS that also sees the lock
+        // held, so a release either sees WOKEN and relies on the awake head, or wakes it again.
+        if (contender != null) {
             contender.signalled = true;
             signalTarget = contender;
         }
@@ -592,7 +632,7 @@ abstract class Sync implements ObservableLock {
         for (;;) {
             long s = state;
             long next = s & ~QUEUE_LOCK;
-            next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF);
+            next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
             if (STATE.compareAndSet(this, s, next)) {
                 return;
             }

@@ -151,6 +151,37 @@ class RaceTest {
         }
     }
 
+    /**
+     * Short bursts of blocking contention, thousands of times: every burst ends with a last release
+     * and nobody after it, so a woken waiter that misses that release (a lost wake-up) parks
+     * forever, where a longer run would have healed it with the next release.
+     */
+    @Test
+    void noWakeUpIsLostAtTheLastReleaseOfABurst() throws Exception {
+        Mutex<long[]> mu = new Mutex<>(new long[1]);
+        for (int round = 0; round < 3_000; round++) {
+            CyclicBarrier go = new CyclicBarrier(3);
+            Runnable burst = () -> {
+                await(go);
+                for (int i = 0; i < 20; i++) {
+                    try (MutexGuard<long[]> g = mu.lock()) {
+                        g.get()[0]++;
+                    }
+                }
+            };
+            Thread a = startThread(burst);
+            Thread b = startThread(burst);
+            Thread c = startThread(burst);
+            a.join();
+            b.join();
+            c.join();
+            assertFree(mu, round);
+        }
+        try (MutexGuard<long[]> g = mu.lock()) {
+            assertThat(g.get()[0]).isEqualTo(3_000L * 3 * 20);
+        }
+    }
+
     private static void assertFree(ObservableLock lock, int round) {
         assertThat(lock.isLocked()).as("round %d leaked the lock", round).isFalse();
         assertThat(lock.getQueueLength()).as("round %d left a request queued", round).isZero();
