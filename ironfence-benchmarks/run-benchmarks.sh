@@ -19,6 +19,7 @@ esac
 
 (cd .. && ./mvnw -B -ntp -q -pl ironfence-benchmarks -am package -DskipTests)
 jar=target/benchmarks.jar
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"   # the virtual-thread benchmark needs Java 21+
 out=results
 mkdir -p "$out"
 rm -f "$out/$profile"-*.json
@@ -27,7 +28,7 @@ run() {
     local name="$1"
     shift
     echo "=== $name"
-    java -jar "$jar" "${jmh_opts[@]}" "$@" -rf json -rff "$out/$profile-$name.json"
+    "$java" -jar "$jar" "${jmh_opts[@]}" "$@" -rf json -rff "$out/$profile-$name.json"
 }
 
 run uncontended '\.UncontendedBenchmark\.'
