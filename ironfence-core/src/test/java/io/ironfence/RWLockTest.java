@@ -109,6 +109,32 @@ class RWLockTest {
     }
 
     @Test
+    void parkedReadersReleasedByAWriterAllGetInTogether() throws Exception {
+        RWLock<Integer> rw = new RWLock<>(0);
+        WriteGuard<Integer> held = rw.write();
+        int readers = 5;
+        java.util.concurrent.CyclicBarrier allInside = new java.util.concurrent.CyclicBarrier(readers);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < readers; i++) {
+            threads.add(startThread(() -> {
+                try (ReadGuard<Integer> r = rw.read()) {
+                    allInside.await(10, TimeUnit.SECONDS); // every reader holds at once, or this breaks
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+            awaitQueueLength(rw, i + 1);
+        }
+        held.close(); // the first parked reader is woken and wakes the next as it gets in
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(allInside.isBroken()).isFalse();
+        assertThat(rw.isLocked()).isFalse();
+        assertThat(rw.getQueueLength()).isZero();
+    }
+
+    @Test
     void blockingReadersAndWritersQueueInArrivalOrder() throws Exception {
         RWLock<List<String>> rw = new RWLock<>(new ArrayList<>());
         WriteGuard<List<String>> held = rw.write();

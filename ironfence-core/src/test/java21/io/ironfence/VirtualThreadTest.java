@@ -106,6 +106,13 @@ class VirtualThreadTest {
     }
 
     private List<RecordedEvent> recordPinning(Runnable body) throws Exception {
+        // The first use of a class initializes it under a JVM monitor, which can pin a virtual thread
+        // that contends for it: a one-time JVM effect, not a wait for the lock. Initialize first.
+        for (Class<?> c : List.of(Mutex.class, RWLock.class, Sync.class, Waiter.class, HandOff.class,
+                AsyncAcquisition.class, MutexHold.class, ReadHold.class, WriteHold.class, Listeners.class,
+                java.util.concurrent.locks.LockSupport.class)) {
+            java.lang.invoke.MethodHandles.lookup().ensureInitialized(c);
+        }
         Path file = tempDir.resolve("pinning.jfr");
         try (Recording recording = new Recording()) {
             recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
