@@ -4,10 +4,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
@@ -17,24 +13,13 @@ import java.util.concurrent.TimeUnit;
  * command line ({@code -t 2}, {@code -t 4}, {@code -t 8}); run-benchmarks.sh runs all three. A
  * little work outside the lock keeps it from being a pure lock ping-pong.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ContendedBenchmark {
 
-    @Param({"ironfence", "reentrant", "reentrant-fair", "synchronized"})
-    public String impl;
-
-    private Locks.ExclusiveSection section;
-
-    @Setup
-    public void setUp() {
-        section = Locks.exclusive(impl);
-    }
-
     @Benchmark
-    public long exclusive() {
+    public long exclusive(ExclusiveLockState lock) {
         Blackhole.consumeCPU(20);
-        return section.run();
+        return lock.section.run();
     }
 }

@@ -4,7 +4,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,20 +28,16 @@ public class VirtualThreadContendedBenchmark {
     private static final int THREADS = 64;
     private static final int ACQUISITIONS_PER_THREAD = 100;
 
-    @Param({"ironfence", "reentrant", "reentrant-fair", "synchronized"})
-    public String impl;
-
-    private Locks.ExclusiveSection section;
     private Method newVirtualThreadPerTaskExecutor;
 
     @Setup
     public void setUp() throws ReflectiveOperationException {
-        section = Locks.exclusive(impl);
         newVirtualThreadPerTaskExecutor = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
     }
 
     @Benchmark
-    public void virtualThreads() throws Exception {
+    public void virtualThreads(ExclusiveLockState lock) throws Exception {
+        Locks.ExclusiveSection section = lock.section;
         ExecutorService executor = (ExecutorService) newVirtualThreadPerTaskExecutor.invoke(null);
         try {
             Future<?>[] done = new Future<?>[THREADS];

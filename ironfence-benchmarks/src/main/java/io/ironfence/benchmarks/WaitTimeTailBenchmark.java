@@ -4,10 +4,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -18,25 +14,14 @@ import java.util.concurrent.TimeUnit;
  * and max. Throughput alone hides starvation; these tails show it. Four threads on purpose, more
  * than this machine's cores, which is where non-fair locks let some callers wait long.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(4)
 public class WaitTimeTailBenchmark {
 
-    @Param({"ironfence", "reentrant", "reentrant-fair"})
-    public String impl;
-
-    private Locks.ExclusiveSection section;
-
-    @Setup
-    public void setUp() {
-        section = Locks.exclusive(impl);
-    }
-
     @Benchmark
-    public long acquireAndRelease() {
+    public long acquireAndRelease(ExclusiveLockState lock) {
         Blackhole.consumeCPU(20);
-        return section.run();
+        return lock.section.run();
     }
 }
