@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>Requests are served in arrival order: a reader that arrives while a writer waits queues
  *       behind it, so a stream of readers never starves a writer. When a writer releases, every
- *       reader at the head of the queue is let in together.</li>
+ *       reader at the head of the queue is let in: asynchronous ones at once, parked ones as they
+ *       wake (each wakes the next), so that no hold is kept by a thread still waking up.</li>
  *   <li>{@link #tryRead()} succeeds only if no writer holds or waits for the lock; {@link #tryWrite()}
  *       may take a free lock ahead of queued waiters, as {@link Mutex#tryLock()} does.</li>
  *   <li>Read holds have no owner thread. A thread that holds the write lock through a blocking call

@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  *   bit 2        QUEUE_LOCK  a thread is editing the wait queue
  *   bit 3        HANDOFF     starvation mode: the lock passes straight to the head of the queue
  *   bit 4        WOKEN       the blocking writer at the head was woken to compete and is awake
- *   bits 5..31   readers     number of shared holds
+ *   bit 5        WRITER_WAITING  a writer is queued: new readers queue behind it
+ *   bits 6..31   readers     number of shared holds
  *   bits 32..63  version     bumped by every exclusive release
  * </pre>
  * Uncontended acquisition and release are one CAS each. An exclusive hold is identified by its
@@ -43,8 +44,11 @@ import java.util.concurrent.locks.LockSupport;
  * meanwhile, before it parks again. A head that has waited longer than
  * {@link #HANDOFF_AFTER_NANOS} switches the lock to HANDOFF mode, where every release hands the lock
  * straight to the head and nobody barges; the mode ends when a waiter that was granted the lock had
- * waited less than that, or the queue empties. Readers and asynchronous waiters are always granted
- * directly (they cannot compete), in arrival order. New readers never pass a queued writer.
+ * waited less than that, or the queue empties. Asynchronous waiters are granted directly (they
+ * cannot compete), in arrival order. Parked readers at the head are woken to take their share, each
+ * passing the wake-up on: a reader granted while parked would hold the lock through its wake-up,
+ * and writers would wait that out (measured: read-mostly throughput fell a hundredfold). New
+ * readers never pass a queued writer (WRITER_WAITING), but join while only readers are queued.
  */
 abstract class Sync implements ObservableLock {
 
@@ -53,9 +57,10 @@ abstract class Sync implements ObservableLock {
     static final long QUEUE_LOCK = 1L << 2;
     static final long HANDOFF = 1L << 3;
     static final long WOKEN = 1L << 4;
-    static final int READER_SHIFT = 5;
+    static final long WRITER_WAITING = 1L << 5;
+    static final int READER_SHIFT = 6;
     static final long READER_UNIT = 1L << READER_SHIFT;
-    static final long MAX_READERS = (1L << 27) - 1;
+    static final long MAX_READERS = (1L << 26) - 1;
     static final long READER_MASK = MAX_READERS << READER_SHIFT;
     static final long HELD = WRITER | READER_MASK;
     static final long VERSION_UNIT = 1L << 32;
@@ -116,6 +121,8 @@ abstract class Sync implements ObservableLock {
     private Waiter signalTarget;
     /** Written under QUEUE_LOCK, read anywhere. */
     private volatile int queueLength;
+    /** Exclusive requests in the queue; guarded by QUEUE_LOCK, published as WRITER_WAITING. */
+    private int queuedWriters;
 
     Sync(String name, String kind, Object value) {
         this.name = name != null ? name : kind + "@" + Integer.toHexString(System.identityHashCode(this));
@@ -226,10 +233,10 @@ abstract class Sync implements ObservableLock {
         return 0L;
     }
 
-    /** The fast path of a shared request: never passes a queued request, so writers are not starved. */
+    /** The fast path of a shared request: never passes a queued writer, so writers are not starved. */
     private long tryAcquireShared() {
         long s;
-        while (((s = state) & (WRITER | QUEUED | HANDOFF)) == 0L) {
+        while (((s = state) & (WRITER | WRITER_WAITING | HANDOFF)) == 0L) {
             checkReaderCapacity(s);
             if (STATE.compareAndSet(this, s, s + READER_UNIT)) {
                 return SHARED_STAMP;
@@ -255,7 +262,7 @@ abstract class Sync implements ObservableLock {
         for (;;) {
             long s = state;
             boolean free = w.shared
-                    ? (s & (WRITER | HANDOFF)) == 0L && head == null
+                    ? (s & (WRITER | HANDOFF)) == 0L && queuedWriters == 0
                     : (s & (HELD | HANDOFF)) == 0L;
             if (free) {
                 if (w.shared) {
@@ -268,8 +275,9 @@ abstract class Sync implements ObservableLock {
                     w.status = Waiter.GRANTED;
                     break;
                 }
-            } else if (STATE.compareAndSet(this, s, s | QUEUED)) {
+            } else if (STATE.compareAndSet(this, s, s | QUEUED | (w.shared ? 0L : WRITER_WAITING))) {
                 // The lock was busy at the instant QUEUED became visible: its release will dispatch.
+                // A writer stops new readers in the same instant.
                 append(w);
                 stamp = 0L;
                 break;
@@ -295,12 +303,15 @@ abstract class Sync implements ObservableLock {
                 }
                 if (w.signalled) {
                     w.signalled = false;
-                    long stamp = tryAcquireAsHead();
+                    long stamp = w.shared ? takeShareAsHead(w) : tryAcquireAsHead();
+                    if (stamp != 0L && w.shared) {
+                        return stamp;
+                    }
                     if (stamp == 0L && System.nanoTime() - w.queuedNanos >= HANDOFF_AFTER_NANOS) {
                         requestHandoff(w);
                         continue;
                     }
-                    if (stamp == 0L) {
+                    if (stamp == 0L && !w.shared) {
                         // Lost to a barging thread: go back to sleep. Clearing WOKEN fails if the
                         // lock was released meanwhile (releases that saw WOKEN woke nobody), and then
                         // we compete again; once it is clear, the next release wakes us.
@@ -369,11 +380,46 @@ abstract class Sync implements ObservableLock {
         }
     }
 
+    /** The woken writer won the lock: nobody else can be granted while it holds it exclusively. */
     private void leaveQueueAfterWinning(Waiter w) {
         lockQueue();
         w.status = Waiter.GRANTED;
         unlink(w);
-        unlockQueue(); // we hold the lock: nobody else can be granted now
+        unlockQueue();
+    }
+
+    /**
+     * A woken reader at the head takes its share unless a writer barged in, and lets the readers
+     * behind it in (or wakes the next one to do so).
+     * <p>
+     * Unlike a writer's, this is decided under the queue lock: shares do not exclude each other, so
+     * a release in HANDOFF mode could grant this reader its share (dispatch) at the same moment as
+     * it took one itself, leaking a share and unlinking it twice. Under the queue lock it sees such
+     * a grant in its status instead.
+     *
+     * @return the stamp, or 0 if a writer holds the lock (its release wakes us again)
+     */
+    private long takeShareAsHead(Waiter w) {
+        lockQueue();
+        long stamp = 0L;
+        if (w.status == Waiter.GRANTED) {
+            stamp = w.stamp;
+        } else {
+            long s;
+            while (((s = state) & WRITER) == 0L && (s & READER_MASK) != READER_MASK) {
+                if (STATE.compareAndSet(this, s, s + READER_UNIT)) {
+                    w.status = Waiter.GRANTED;
+                    unlink(w);
+                    do {
+                        s = state;
+                    } while (!dispatch(s, s));
+                    stamp = SHARED_STAMP;
+                    break;
+                }
+            }
+        }
+        unlockQueueAndWake();
+        return stamp;
     }
 
     /** The head lost to barging threads for too long: from now on the lock is handed to it. */
@@ -523,7 +569,7 @@ abstract class Sync implements ObservableLock {
      * Under the queue lock: replaces {@code expect} by {@code update} plus every grant that the
      * requests at the head of the queue can take in that state, in one CAS. Granted waiters are
      * unlinked and collected for {@link #unlockQueueAndWake}; a blocking writer at the head in normal
-     * mode is only signalled, to compete for the free lock.
+     * mode, or a blocking reader, is only signalled, to compete for the free lock.
      *
      * @return false if the CAS failed (a fast path changed the state); the caller re-reads and retries
      */
@@ -534,6 +580,13 @@ abstract class Sync implements ObservableLock {
         for (Waiter w = head; w != null; w = w.next) {
             if (w.shared) {
                 if ((next & WRITER) != 0L || (next & READER_MASK) == READER_MASK) {
+                    break;
+                }
+                if (w.thread != null && (next & HANDOFF) == 0L) {
+                    // A parked reader granted directly would hold the lock while it wakes up, and a
+                    // writer would wait out that wake-up: wake it to take its share instead. It
+                    // passes the wake-up on to the readers behind it (leaveQueueAfterWinning).
+                    contender = w;
                     break;
                 }
                 next += READER_UNIT;
@@ -573,9 +626,11 @@ abstract class Sync implements ObservableLock {
             }
             grantedTail = w;
         }
-        // WOKEN went up in the CAS above; the head clears it only with a CAS that also sees the lock
-        // held, so a release either sees WOKEN and relies on the awake head, or wakes it again.
-        if (contender != null) {
+        // A writer's WOKEN went up in the CAS above; it clears it only with a CAS that also sees
+        // the lock held, so a release either sees WOKEN and relies on the awake head, or wakes it
+        // again. A reader clears its flag before it takes the queue lock to try: either it tries
+        // after this dispatch, or we see the flag clear and wake it again.
+        if (contender != null && (!contender.shared || !contender.signalled)) {
             contender.signalled = true;
             signalTarget = contender;
         }
@@ -592,6 +647,9 @@ abstract class Sync implements ObservableLock {
         }
         tail = w;
         queueLength = queueLength + 1;
+        if (!w.shared) {
+            queuedWriters++;
+        }
     }
 
     private void unlink(Waiter w) {
@@ -610,6 +668,9 @@ abstract class Sync implements ObservableLock {
         w.prev = null;
         w.next = null;
         queueLength = queueLength - 1;
+        if (!w.shared) {
+            queuedWriters--;
+        }
     }
 
     private void lockQueue() {
@@ -627,12 +688,16 @@ abstract class Sync implements ObservableLock {
         }
     }
 
-    /** Releases the queue lock, publishing QUEUED (and ending HANDOFF mode if the queue emptied). */
+    /**
+     * Releases the queue lock, publishing QUEUED and WRITER_WAITING (and ending HANDOFF mode if the
+     * queue emptied).
+     */
     private void unlockQueue() {
         for (;;) {
             long s = state;
             long next = s & ~QUEUE_LOCK;
             next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
+            next = queuedWriters > 0 ? next | WRITER_WAITING : next & ~WRITER_WAITING;
             if (STATE.compareAndSet(this, s, next)) {
                 return;
             }
