@@ -156,6 +156,17 @@ public final class Mutex<T> extends Sync {
         return super.isLocked();
     }
 
+    /**
+     * Whether the current thread holds this mutex through a blocking call ({@link #lock()} and the
+     * like) that it has not released: the hold that makes a second blocking call on this thread
+     * fail instead of deadlocking. Asynchronous holds have no owner thread and never count.
+     *
+     * @return whether the current thread is the blocking holder
+     */
+    public boolean isHeldByCurrentThread() {
+        return isOwnedByCurrentThread();
+    }
+
     @Override
     Hold<?> newHold(boolean shared, long stamp, LockListener listener, long grantNanos) {
         return new MutexHold<T>(this, stamp, listener, grantNanos);

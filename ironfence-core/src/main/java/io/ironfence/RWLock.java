@@ -218,6 +218,17 @@ public final class RWLock<T> extends Sync {
         return isHeldExclusively();
     }
 
+    /**
+     * Whether the current thread holds the write lock through a blocking call ({@link #write()} and
+     * the like) that it has not released. Read holds and asynchronous holds have no owner thread
+     * and never count.
+     *
+     * @return whether the current thread is the blocking writer
+     */
+    public boolean isWriteLockedByCurrentThread() {
+        return isOwnedByCurrentThread();
+    }
+
     @Override
     Hold<?> newHold(boolean shared, long stamp, LockListener listener, long grantNanos) {
         return shared ? new ReadHold<T>(this, listener, grantNanos) : new WriteHold<T>(this, stamp, listener, grantNanos);

@@ -758,6 +758,11 @@ abstract class Sync implements ObservableLock {
         return (state & HELD) != 0L;
     }
 
+    /** The owner field is only ever compared with the current thread, which sees its own writes. */
+    final boolean isOwnedByCurrentThread() {
+        return owner == Thread.currentThread();
+    }
+
     final boolean isHeldExclusively() {
         return (state & WRITER) != 0L;
     }

@@ -204,7 +204,9 @@ class MutexTest {
     @Test
     void waitingForALockTheThreadAlreadyHoldsFailsFast() {
         Mutex<Integer> mu = Mutex.named("inventory", 0);
+        assertThat(mu.isHeldByCurrentThread()).isFalse();
         try (MutexGuard<Integer> g = mu.lock()) {
+            assertThat(mu.isHeldByCurrentThread()).isTrue();
             assertThatThrownBy(mu::lock).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("inventory").hasMessageContaining("current thread");
             assertThatThrownBy(mu::lockInterruptibly).isInstanceOf(IllegalStateException.class);
@@ -219,6 +221,9 @@ class MutexTest {
         Mutex<Integer> mu = new Mutex<>(0);
         MutexGuard<Integer> g = mu.lock();
         // The guard may be used and closed elsewhere, but the acquirer is still its owner until then.
+        CompletableFuture<Boolean> heldThere = CompletableFuture.supplyAsync(mu::isHeldByCurrentThread);
+        assertThat(heldThere.get()).isFalse();
+        assertThat(mu.isHeldByCurrentThread()).isTrue();
         startThread(() -> assertThat(g.get()).isZero()).join();
         assertThatThrownBy(mu::lock).isInstanceOf(IllegalStateException.class);
         startThread(g::close).join();
@@ -231,6 +236,7 @@ class MutexTest {
     void asyncHoldsHaveNoOwnerThread() throws Exception {
         Mutex<Integer> mu = new Mutex<>(0);
         MutexGuard<Integer> asyncHold = mu.lockAsync().get();
+        assertThat(mu.isHeldByCurrentThread()).isFalse();
         CompletableFuture<MutexGuard<Integer>> blocked = CompletableFuture.supplyAsync(mu::lock);
         awaitQueueLength(mu, 1);
         asyncHold.close();

@@ -215,6 +215,7 @@ class RWLockTest {
     void waitingWhileHoldingTheWriteLockFailsFast() throws Exception {
         RWLock<Integer> rw = RWLock.named("catalogue", 0);
         try (WriteGuard<Integer> w = rw.write()) {
+            assertThat(rw.isWriteLockedByCurrentThread()).isTrue();
             assertThatThrownBy(rw::read).isInstanceOf(IllegalStateException.class).hasMessageContaining("catalogue");
             assertThatThrownBy(rw::write).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(rw::readInterruptibly).isInstanceOf(IllegalStateException.class);
@@ -225,6 +226,7 @@ class RWLockTest {
         }
         // A downgraded hold is a read hold, which has no owner: reading again is fine.
         try (ReadGuard<Integer> r = rw.write().downgrade(); ReadGuard<Integer> again = rw.read()) {
+            assertThat(rw.isWriteLockedByCurrentThread()).isFalse();
             assertThat(rw.getReadLockCount()).isEqualTo(2);
         }
     }
