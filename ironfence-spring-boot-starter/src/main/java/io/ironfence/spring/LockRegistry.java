@@ -1,0 +1,261 @@
+package io.ironfence.spring;
+
+import io.ironfence.Mutex;
+import io.ironfence.ObservableLock;
+import io.ironfence.RWLock;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every named lock of the application, whoever declared it: under {@code ironfence.locks.<name>},
+ * as a {@code Mutex}/{@code RWLock} bean (under its bean name), or nowhere, in which case the lock
+ * is created the first time an annotation or {@link #get} uses the name (a {@code Mutex}, or an
+ * {@code RWLock} if any {@code @ReadLocked} uses it). Annotations, code that injects the lock
+ * beans and code that asks this registry all share the one lock of a name.
+ * <p>
+ * Names known at start-up (declared, bean, or used by an annotation of a singleton) are resolved
+ * once all singletons exist, so a name declared twice with different types fails the start-up.
+ */
+public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleton {
+
+    /**
+     * Marks the bean definitions that the starter registers for locks declared in properties, so
+     * that they are not mistaken for the application's own lock beans.
+     */
+    public static final String DECLARED_LOCK_ATTRIBUTE = LockRegistry.class.getName() + ".declared";
+
+    /** A lock declared in configuration: its type and default timeout (null: wait without limit). */
+    public record Definition(LockType type, Duration timeout) {
+
+        public Definition {
+            if (type == null) {
+                throw new IllegalArgumentException("type must not be null");
+            }
+            if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+        }
+    }
+
+    private final Map<String, Definition> definitions;
+    private final boolean strict;
+    private final ConcurrentHashMap<String, NamedLock> locks = new ConcurrentHashMap<>();
+    /** Names used by annotations, and where (for messages). */
+    private final Map<String, String> annotatedNames = new ConcurrentHashMap<>();
+    private final Set<String> readLockedNames = ConcurrentHashMap.newKeySet();
+    private ListableBeanFactory beanFactory;
+
+    /**
+     * @param definitions locks declared in configuration, by name
+     * @param strict      whether names declared nowhere are an error instead of created on first use
+     */
+    public LockRegistry(Map<String, Definition> definitions, boolean strict) {
+        this.definitions = Collections.unmodifiableMap(new LinkedHashMap<>(definitions));
+        this.strict = strict;
+    }
+
+    /** A registry of locks created on first use only, outside a bean factory. */
+    public LockRegistry() {
+        this(Map.of(), false);
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        if (beanFactory instanceof ListableBeanFactory listable) {
+            this.beanFactory = listable;
+        }
+    }
+
+    /**
+     * Returns the named lock, resolving it on first use: the application's lock bean of that name,
+     * else the lock declared in configuration, else a new one.
+     *
+     * @param name the lock's name
+     * @return the named lock
+     * @throws IllegalStateException if the name is declared twice with different types, or if it
+     *                               is declared nowhere and the registry is strict
+     */
+    public NamedLock get(String name) {
+        NamedLock lock = locks.get(name);
+        if (lock != null) {
+            return lock;
+        }
+        // Resolved outside the map: it may create the application's bean, which may use the registry.
+        NamedLock created = resolve(name);
+        NamedLock raced = locks.putIfAbsent(name, created);
+        return raced != null ? raced : created;
+    }
+
+    /**
+     * @param name the lock's name
+     * @return the named lock if it is in use or declared, without creating an undeclared one
+     */
+    public Optional<NamedLock> find(String name) {
+        NamedLock lock = locks.get(name);
+        if (lock != null || declaredType(name) == null) {
+            return Optional.ofNullable(lock);
+        }
+        return Optional.of(get(name));
+    }
+
+    /** @return the locks resolved so far: all known at start-up, and those created since */
+    public Collection<NamedLock> getLocks() {
+        return Collections.unmodifiableCollection(locks.values());
+    }
+
+    /**
+     * @param name the lock's name
+     * @return the single lock of that name as a mutex
+     * @throws IllegalStateException if it is a read-write lock
+     */
+    public <T> Mutex<T> getMutex(String name) {
+        return get(name).asMutex();
+    }
+
+    /**
+     * @param name the lock's name
+     * @return the single lock of that name as a read-write lock; an undeclared name becomes one
+     * @throws IllegalStateException if it is a mutex
+     */
+    public <T> RWLock<T> getRWLock(String name) {
+        if (!locks.containsKey(name) && declaredType(name) == null) {
+            readLockedNames.add(name); // asked for as a read-write lock: create it as one
+        }
+        return get(name).asRWLock();
+    }
+
+    /** @return the locks declared in configuration, by name */
+    public Map<String, Definition> getDefinitions() {
+        return definitions;
+    }
+
+    /**
+     * Records that an annotation uses the name, and checks that it can: a read lock needs a
+     * read-write lock. Called at start-up for every annotated method of every bean.
+     *
+     * @param name   the lock's name
+     * @param shared whether the annotation takes a read lock
+     * @param where  the annotation and method, for messages
+     * @throws IllegalStateException if the lock cannot serve the annotation
+     */
+    public void registerUse(String name, boolean shared, String where) {
+        LockType declared = declaredType(name);
+        if (declared == null && strict) {
+            throw new IllegalStateException(where + " uses lock '" + name + "', which is declared nowhere and "
+                    + "ironfence.strict=true. Declare it under ironfence.locks." + name + ".type (mutex or rwlock), "
+                    + "define a Mutex or RWLock bean named '" + name + "', or set ironfence.strict=false.");
+        }
+        if (shared) {
+            NamedLock existing = locks.get(name);
+            LockType type = existing != null ? existing.getType() : declared;
+            if (type == LockType.MUTEX) {
+                throw new IllegalStateException(where + " takes a read lock, but lock '" + name + "' is a mutex ("
+                        + describeDeclaration(name, existing) + "). Declare it with ironfence.locks." + name
+                        + ".type=rwlock, or use @WithLock for exclusive access.");
+            }
+            readLockedNames.add(name);
+        }
+        annotatedNames.putIfAbsent(name, where);
+    }
+
+    /** @return the names used by annotations so far */
+    public Set<String> getAnnotatedNames() {
+        return Collections.unmodifiableSet(annotatedNames.keySet());
+    }
+
+    /** Resolves every name known at start-up, so misdeclarations fail it and monitoring sees them all. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        definitions.keySet().forEach(this::get);
+        if (beanFactory != null) {
+            for (Class<?> type : new Class<?>[] {Mutex.class, RWLock.class}) {
+                for (String name : beanFactory.getBeanNamesForType(type, false, false)) {
+                    if (!isDeclaredByUs(name)) {
+                        get(name);
+                    }
+                }
+            }
+        }
+        annotatedNames.keySet().forEach(this::get);
+    }
+
+    private NamedLock resolve(String name) {
+        Definition definition = definitions.get(name);
+        LockType beanType = applicationBeanType(name);
+        if (beanType != null) {
+            if (definition != null && definition.type() != beanType) {
+                throw conflict(name, definition.type(), beanType);
+            }
+            ObservableLock bean = (ObservableLock) beanFactory.getBean(name);
+            return new NamedLock(name, bean, definition != null ? definition.timeout() : null, NamedLock.Origin.BEAN);
+        }
+        if (definition != null) {
+            return new NamedLock(name, definition.type().create(name), definition.timeout(),
+                    NamedLock.Origin.PROPERTIES);
+        }
+        if (strict) {
+            throw new IllegalStateException("Lock '" + name + "' is declared nowhere and ironfence.strict=true. "
+                    + "Declare it under ironfence.locks." + name + ".type, or define a Mutex or RWLock bean named '"
+                    + name + "'.");
+        }
+        LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
+        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE);
+    }
+
+    /** @return the declared type of the name (configuration or the application's bean), or null */
+    LockType declaredType(String name) {
+        Definition definition = definitions.get(name);
+        LockType beanType = applicationBeanType(name);
+        if (beanType != null && definition != null && beanType != definition.type()) {
+            throw conflict(name, definition.type(), beanType);
+        }
+        return beanType != null ? beanType : definition != null ? definition.type() : null;
+    }
+
+    private LockType applicationBeanType(String name) {
+        if (beanFactory == null || !beanFactory.containsBean(name) || isDeclaredByUs(name)) {
+            return null;
+        }
+        Class<?> type = beanFactory.getType(name, false);
+        if (type == null) {
+            return null;
+        }
+        return Mutex.class.isAssignableFrom(type) ? LockType.MUTEX
+                : RWLock.class.isAssignableFrom(type) ? LockType.RWLOCK : null;
+    }
+
+    private boolean isDeclaredByUs(String name) {
+        if (beanFactory instanceof ConfigurableListableBeanFactory factory && factory.containsBeanDefinition(name)) {
+            BeanDefinition definition = factory.getMergedBeanDefinition(name);
+            return definition.getAttribute(DECLARED_LOCK_ATTRIBUTE) != null;
+        }
+        return false;
+    }
+
+    private String describeDeclaration(String name, NamedLock existing) {
+        if (existing != null && existing.getOrigin() == NamedLock.Origin.FIRST_USE) {
+            return "created as a mutex on first use, before anything read-locked it";
+        }
+        return applicationBeanType(name) != null ? "bean '" + name + "'" : "ironfence.locks." + name + ".type=mutex";
+    }
+
+    private static IllegalStateException conflict(String name, LockType configured, LockType bean) {
+        return new IllegalStateException("Lock '" + name + "' is declared twice with different types: "
+                + "ironfence.locks." + name + ".type=" + configured.id() + ", and a bean '" + name + "' that is an "
+                + (bean == LockType.MUTEX ? "Mutex" : "RWLock") + ". Make the types agree, or rename one of them.");
+    }
+}

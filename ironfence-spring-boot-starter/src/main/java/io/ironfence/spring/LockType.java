@@ -1,0 +1,40 @@
+package io.ironfence.spring;
+
+import io.ironfence.Mutex;
+import io.ironfence.ObservableLock;
+import io.ironfence.RWLock;
+
+/** The two kinds of named lock: {@code ironfence.locks.<name>.type}. */
+public enum LockType {
+
+    /** A {@link Mutex}: exclusive only. */
+    MUTEX,
+
+    /** An {@link RWLock}: shared reads, exclusive writes. */
+    RWLOCK;
+
+    /**
+     * @param lock a Mutex or an RWLock
+     * @return its type
+     * @throws IllegalArgumentException for any other lock
+     */
+    public static LockType of(ObservableLock lock) {
+        if (lock instanceof Mutex<?>) {
+            return MUTEX;
+        }
+        if (lock instanceof RWLock<?>) {
+            return RWLOCK;
+        }
+        throw new IllegalArgumentException("Not an IronFence Mutex or RWLock: " + lock);
+    }
+
+    /** @return the type as written in properties and shown by the actuator endpoint */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Creates a new, unguarded lock of this type (the value is null: the lock guards code, not data). */
+    ObservableLock create(String name) {
+        return this == MUTEX ? Mutex.named(name, null) : RWLock.named(name, null);
+    }
+}

@@ -1,0 +1,102 @@
+package io.ironfence.spring;
+
+import io.ironfence.Mutex;
+import io.ironfence.ObservableLock;
+import io.ironfence.RWLock;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A lock in the {@link LockRegistry}: its name, type and default timeout, the single lock of that
+ * name, and the per-key locks that {@code @WithLock(key = ...)} and {@code @ReadLocked(key = ...)}
+ * take under the same name.
+ */
+public final class NamedLock {
+
+    /** Where a named lock was declared. */
+    public enum Origin {
+        /** Under {@code ironfence.locks.<name>}. */
+        PROPERTIES,
+        /** A {@code Mutex} or {@code RWLock} bean of the application. */
+        BEAN,
+        /** Declared nowhere: created when an annotation (or code) first used the name. */
+        FIRST_USE
+    }
+
+    private final String name;
+    private final LockType type;
+    private final Duration timeout;
+    private final Origin origin;
+    private final ObservableLock lock;
+    private final KeyedLocks keyed;
+
+    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin) {
+        this.name = name;
+        this.type = LockType.of(lock);
+        this.timeout = timeout;
+        this.origin = origin;
+        this.lock = lock;
+        // Per-key locks carry the lock's name: metrics and logs speak of the name, never the key.
+        this.keyed = new KeyedLocks(key -> type.create(name));
+    }
+
+    /** @return the lock's name */
+    public String getName() {
+        return name;
+    }
+
+    /** @return whether it is a mutex or a read-write lock */
+    public LockType getType() {
+        return type;
+    }
+
+    /** @return the timeout annotations use when they set none; empty to wait without limit */
+    public Optional<Duration> getTimeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /** @return where it was declared */
+    public Origin getOrigin() {
+        return origin;
+    }
+
+    /** @return the single (unkeyed) lock of this name */
+    public ObservableLock getLock() {
+        return lock;
+    }
+
+    /** @return the per-key locks of this name */
+    public KeyedLocks getKeyedLocks() {
+        return keyed;
+    }
+
+    /**
+     * @return the single lock as a {@link Mutex}
+     * @throws IllegalStateException if it is a read-write lock
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Mutex<T> asMutex() {
+        if (!(lock instanceof Mutex<?> mutex)) {
+            throw new IllegalStateException("Lock '" + name + "' is an rwlock, not a mutex");
+        }
+        return (Mutex<T>) mutex;
+    }
+
+    /**
+     * @return the single lock as an {@link RWLock}
+     * @throws IllegalStateException if it is a mutex
+     */
+    @SuppressWarnings("unchecked")
+    public <T> RWLock<T> asRWLock() {
+        if (!(lock instanceof RWLock<?> rw)) {
+            throw new IllegalStateException("Lock '" + name + "' is a mutex, not an rwlock");
+        }
+        return (RWLock<T>) rw;
+    }
+
+    @Override
+    public String toString() {
+        return "NamedLock[" + name + ", " + type.id() + ", " + origin.name().toLowerCase(java.util.Locale.ROOT) + "]";
+    }
+}

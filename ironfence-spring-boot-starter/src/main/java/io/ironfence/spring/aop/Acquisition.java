@@ -1,0 +1,132 @@
+package io.ironfence.spring.aop;
+
+import io.ironfence.Guard;
+import io.ironfence.LockInterruptedException;
+import io.ironfence.LockTimeoutException;
+import io.ironfence.Mutex;
+import io.ironfence.ObservableLock;
+import io.ironfence.RWLock;
+import io.ironfence.spring.KeyedLocks;
+import io.ironfence.spring.NamedLock;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One use of a named lock by an annotated call: the lock it resolved to (for a key, that key's
+ * lock, retained until {@link #finish}), in which mode, with which timeout. Speaks to
+ * {@link Mutex} and {@link RWLock} alike and turns their waits into the annotation contract's
+ * exceptions.
+ */
+final class Acquisition {
+
+    private final NamedLock named;
+    private final Object key;
+    private final KeyedLocks.Entry entry;
+    private final ObservableLock lock;
+    private final boolean shared;
+    private final Duration timeout;
+    private final String description;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    private Acquisition(NamedLock named, Object key, boolean shared, Duration timeout, String description) {
+        this.named = named;
+        this.key = key;
+        this.entry = key != null ? named.getKeyedLocks().retain(key) : null;
+        this.lock = entry != null ? entry.lock() : named.getLock();
+        this.shared = shared;
+        this.timeout = timeout;
+        this.description = description;
+        if (shared && !(lock instanceof RWLock<?>)) {
+            finish();
+            throw new IllegalStateException(description + " takes a read lock, but lock '" + named.getName()
+                    + "' is a mutex. Declare it with ironfence.locks." + named.getName() + ".type=rwlock.");
+        }
+    }
+
+    /** Starts a use of the lock; the caller must {@link #finish} it, whatever happens. */
+    static Acquisition start(NamedLock named, Object key, LockOperation operation) {
+        Duration timeout = operation.timeout() != null ? operation.timeout() : named.getTimeout().orElse(null);
+        return new Acquisition(named, key, operation.shared(), timeout, operation.description());
+    }
+
+    ObservableLock lock() {
+        return lock;
+    }
+
+    boolean shared() {
+        return shared;
+    }
+
+    /** Whether the current thread holds this lock exclusively through a blocking call of its own code. */
+    boolean heldExclusivelyByCurrentThread() {
+        return lock instanceof Mutex<?> mutex ? mutex.isHeldByCurrentThread()
+                : ((RWLock<?>) lock).isWriteLockedByCurrentThread();
+    }
+
+    /**
+     * Waits for the lock, interruptibly, up to the timeout.
+     *
+     * @throws LockTimeoutException     if the timeout ran out
+     * @throws LockInterruptedException if interrupted (the interrupt flag is set again)
+     */
+    Guard<?> acquire() {
+        try {
+            if (timeout == null) {
+                return lock instanceof Mutex<?> mutex ? mutex.lockInterruptibly()
+                        : shared ? ((RWLock<?>) lock).readInterruptibly() : ((RWLock<?>) lock).writeInterruptibly();
+            }
+            Optional<? extends Guard<?>> guard = lock instanceof Mutex<?> mutex ? mutex.tryLock(timeout)
+                    : shared ? ((RWLock<?>) lock).tryRead(timeout) : ((RWLock<?>) lock).tryWrite(timeout);
+            return guard.orElseThrow(this::timedOut);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockInterruptedException(named.getName(), e);
+        }
+    }
+
+    /** Requests the lock without blocking; the future fails with {@link LockTimeoutException} on timeout. */
+    CompletableFuture<? extends Guard<?>> acquireAsync() {
+        CompletableFuture<? extends Guard<?>> future = lock instanceof Mutex<?> mutex ? mutex.lockAsync()
+                : shared ? ((RWLock<?>) lock).readAsync() : ((RWLock<?>) lock).writeAsync();
+        if (timeout != null) {
+            future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS); // withdraws the request when it fires
+        }
+        return future;
+    }
+
+    /** Translates a failed asynchronous acquisition into what the annotated method's caller sees. */
+    Throwable translate(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof TimeoutException ? timedOut() : cause;
+    }
+
+    /** Ends this use: lets a key's lock go once nobody else uses it. Idempotent. */
+    void finish() {
+        if (entry != null && finished.compareAndSet(false, true)) {
+            named.getKeyedLocks().release(key, entry);
+        }
+    }
+
+    /** Releases the guard, then ends this use. */
+    void release(Guard<?> guard) {
+        try {
+            guard.close();
+        } finally {
+            finish();
+        }
+    }
+
+    String description() {
+        return description;
+    }
+
+    private LockTimeoutException timedOut() {
+        return new LockTimeoutException(named.getName(), key, timeout);
+    }
+}

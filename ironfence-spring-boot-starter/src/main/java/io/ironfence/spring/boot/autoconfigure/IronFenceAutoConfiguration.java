@@ -1,0 +1,57 @@
+package io.ironfence.spring.boot.autoconfigure;
+
+import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Auto-configures IronFence: the {@link LockRegistry}, a bean per lock declared under
+ * {@code ironfence.locks}, and the post-processor that applies {@code @WithLock} and
+ * {@code @ReadLocked}. Each backs off when the application defines its own;
+ * {@code ironfence.enabled=false} turns it all off.
+ * <p>
+ * The infrastructure beans are static and bind {@link IronFenceProperties} from the environment
+ * themselves: bean post-processors (and what they need) are created before properties binding is.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "ironfence.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(IronFenceProperties.class)
+public class IronFenceAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static LockRegistry lockRegistry(Environment environment) {
+        IronFenceProperties properties = IronFenceProperties.bind(environment);
+        return new LockRegistry(properties.definitions(), properties.isStrict());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static LockAnnotationBeanPostProcessor lockAnnotationBeanPostProcessor(Environment environment,
+            ObjectProvider<LockRegistry> registry) {
+        LockAnnotationBeanPostProcessor postProcessor =
+                new LockAnnotationBeanPostProcessor(SingletonSupplier.of(registry::getObject));
+        postProcessor.setAdvisorOrder(IronFenceProperties.bind(environment).getAop().getOrder());
+        // Like Spring Boot's own proxies: class-based unless spring.aop.proxy-target-class=false.
+        postProcessor.setProxyTargetClass(environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true));
+        return postProcessor;
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static DeclaredLockBeans ironFenceDeclaredLockBeans(Environment environment) {
+        return new DeclaredLockBeans(IronFenceProperties.bind(environment).definitions());
+    }
+}
