@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
 
+import static io.ironfence.spring.StartupFailures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class IronFenceAutoConfigurationTest {
@@ -94,27 +94,27 @@ class IronFenceAutoConfigurationTest {
     @Test
     void aNameDeclaredTwiceWithDifferentTypesFailsTheStartUp() {
         runner.withUserConfiguration(ApplicationLocks.class).withPropertyValues("ironfence.locks.orders.type=rwlock")
-                .run(context -> assertThat(failureMessages(context))
+                .run(context -> assertThat(messages(context))
                         .contains("'orders' is declared twice with different types")
                         .contains("ironfence.locks.orders.type=rwlock"));
     }
 
     @Test
     void aNonPositiveTimeoutFailsTheStartUp() {
-        runner.withPropertyValues("ironfence.locks.ledger.timeout=0s").run(context -> assertThat(failureMessages(context))
+        runner.withPropertyValues("ironfence.locks.ledger.timeout=0s").run(context -> assertThat(messages(context))
                 .contains("ironfence.locks.ledger").contains("positive"));
     }
 
     @Test
     void aMalformedTimeoutPropertyFailsTheStartUp() {
-        runner.withPropertyValues("ironfence.locks.ledger.timeout=soon").run(context -> assertThat(failureMessages(context))
+        runner.withPropertyValues("ironfence.locks.ledger.timeout=soon").run(context -> assertThat(messages(context))
                 .contains("ironfence.locks.ledger.timeout"));
     }
 
     @Test
     void strictModeRejectsUndeclaredNames() {
         runner.withPropertyValues("ironfence.strict=true").withUserConfiguration(UsesUndeclaredLock.class)
-                .run(context -> assertThat(failureMessages(context))
+                .run(context -> assertThat(messages(context))
                         .contains("'audit'").contains("ironfence.strict=true").contains("ironfence.locks.audit.type"));
         runner.withUserConfiguration(UsesUndeclaredLock.class).run(context -> {
             assertThat(context).hasNotFailed();
@@ -133,16 +133,6 @@ class IronFenceAutoConfigurationTest {
                     assertThat(audit.record()).isEqualTo("recorded");
                     assertThat(audit.read()).isEqualTo("read");
                 });
-    }
-
-    /** Every message of a failed start-up's exception chain, so a test can look for the one it expects. */
-    static String failureMessages(AssertableApplicationContext context) {
-        assertThat(context).hasFailed();
-        StringBuilder messages = new StringBuilder();
-        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
-            messages.append(t.getMessage()).append('\n');
-        }
-        return messages.toString();
     }
 
     @Configuration(proxyBeanMethods = false)
