@@ -78,6 +78,10 @@ public final class KeyedLocks {
 
     /** @return the locks of the live keys now (a weakly consistent view, for monitoring) */
     public Iterable<ObservableLock> locks() {
-        return () -> live.values().stream().map(Entry::lock).iterator();
+        return () -> locksStream().iterator();
+    }
+
+    java.util.stream.Stream<ObservableLock> locksStream() {
+        return live.values().stream().map(Entry::lock);
     }
 }

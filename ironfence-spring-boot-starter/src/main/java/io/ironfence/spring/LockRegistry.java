@@ -15,10 +15,13 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Every named lock of the application, whoever declared it: under {@code ironfence.locks.<name>},
@@ -38,8 +41,20 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      */
     public static final String DECLARED_LOCK_ATTRIBUTE = LockRegistry.class.getName() + ".declared";
 
-    /** A lock declared in configuration: its type and default timeout (null: wait without limit). */
-    public record Definition(LockType type, Duration timeout) {
+    /**
+     * A lock declared in configuration.
+     *
+     * @param type               mutex or rwlock
+     * @param timeout            the default timeout of annotations on it; null to wait without limit
+     * @param warnHeldLongerThan holds longer than this are logged and flagged as stuck; null for the
+     *                           registry's default
+     */
+    public record Definition(LockType type, Duration timeout, Duration warnHeldLongerThan) {
+
+        /** A lock with the registry's default stuck-hold threshold. */
+        public Definition(LockType type, Duration timeout) {
+            this(type, timeout, null);
+        }
 
         public Definition {
             if (type == null) {
@@ -47,6 +62,9 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
             }
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
                 throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+            if (warnHeldLongerThan != null && (warnHeldLongerThan.isNegative() || warnHeldLongerThan.isZero())) {
+                throw new IllegalArgumentException("warn-held-longer-than must be positive, was " + warnHeldLongerThan);
             }
         }
     }
@@ -57,7 +75,10 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
     /** Names used by annotations, and where (for messages). */
     private final Map<String, String> annotatedNames = new ConcurrentHashMap<>();
     private final Set<String> readLockedNames = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<NamedLock>> lockCallbacks = new CopyOnWriteArrayList<>();
     private ListableBeanFactory beanFactory;
+    private Duration defaultWarnHeldLongerThan;
+    private boolean captureAcquisitionStackTraces;
 
     /**
      * @param definitions locks declared in configuration, by name
@@ -71,6 +92,40 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
     /** A registry of locks created on first use only, outside a bean factory. */
     public LockRegistry() {
         this(Map.of(), false);
+    }
+
+    /** @param threshold holds longer than this are logged and flagged as stuck, unless a lock sets its own; null for never */
+    public void setDefaultWarnHeldLongerThan(Duration threshold) {
+        this.defaultWarnHeldLongerThan = threshold;
+    }
+
+    /** @param capture whether to record where each blocking hold was taken, for the stuck-hold warning */
+    public void setCaptureAcquisitionStackTraces(boolean capture) {
+        this.captureAcquisitionStackTraces = capture;
+    }
+
+    /** @return the shortest stuck-hold threshold of any lock, or null if none is set */
+    public Duration getShortestWarnHeldLongerThan() {
+        Duration shortest = defaultWarnHeldLongerThan;
+        for (Definition definition : definitions.values()) {
+            Duration threshold = definition.warnHeldLongerThan();
+            if (threshold != null && (shortest == null || threshold.compareTo(shortest) < 0)) {
+                shortest = threshold;
+            }
+        }
+        return shortest;
+    }
+
+    /**
+     * Runs the action for every lock resolved so far and for each one resolved later (metrics bind
+     * this way). It may run more than once for a lock that is being resolved as it is added, so it
+     * must be idempotent per lock.
+     *
+     * @param action what to do with each lock
+     */
+    public void forEachLock(Consumer<NamedLock> action) {
+        lockCallbacks.add(action);
+        locks.values().forEach(action);
     }
 
     @Override
@@ -97,7 +152,11 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
         // Resolved outside the map: it may create the application's bean, which may use the registry.
         NamedLock created = resolve(name);
         NamedLock raced = locks.putIfAbsent(name, created);
-        return raced != null ? raced : created;
+        if (raced != null) {
+            return raced;
+        }
+        lockCallbacks.forEach(action -> action.accept(created));
+        return created;
     }
 
     /**
@@ -201,11 +260,12 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                 throw conflict(name, definition.type(), beanType);
             }
             ObservableLock bean = (ObservableLock) beanFactory.getBean(name);
-            return new NamedLock(name, bean, definition != null ? definition.timeout() : null, NamedLock.Origin.BEAN);
+            return new NamedLock(name, bean, definition != null ? definition.timeout() : null, NamedLock.Origin.BEAN,
+                    monitor(name, definition));
         }
         if (definition != null) {
             return new NamedLock(name, definition.type().create(name), definition.timeout(),
-                    NamedLock.Origin.PROPERTIES);
+                    NamedLock.Origin.PROPERTIES, monitor(name, definition));
         }
         if (strict) {
             throw new IllegalStateException("Lock '" + name + "' is declared nowhere and ironfence.strict=true. "
@@ -213,7 +273,13 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                     + name + "'.");
         }
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
-        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE);
+        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null));
+    }
+
+    private LockMonitor monitor(String name, Definition definition) {
+        Duration threshold = definition != null && definition.warnHeldLongerThan() != null
+                ? definition.warnHeldLongerThan() : defaultWarnHeldLongerThan;
+        return new LockMonitor(name, threshold, captureAcquisitionStackTraces);
     }
 
     /** @return the declared type of the name (configuration or the application's bean), or null */

@@ -4,8 +4,13 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
+import io.ironfence.spi.LockListener;
+
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 /**
  * A lock in the {@link LockRegistry}: its name, type and default timeout, the single lock of that
@@ -30,15 +35,52 @@ public final class NamedLock {
     private final Origin origin;
     private final ObservableLock lock;
     private final KeyedLocks keyed;
+    private final LockMonitor monitor;
+    private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin) {
+    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin, LockMonitor monitor) {
         this.name = name;
         this.type = LockType.of(lock);
         this.timeout = timeout;
         this.origin = origin;
         this.lock = lock;
-        // Per-key locks carry the lock's name: metrics and logs speak of the name, never the key.
-        this.keyed = new KeyedLocks(key -> type.create(name));
+        this.keyed = new KeyedLocks(key -> newKeyLock());
+        this.monitor = monitor;
+        addListener(monitor);
+    }
+
+    /** Per-key locks carry the lock's name and its listeners: they report as the name, never the key. */
+    private ObservableLock newKeyLock() {
+        ObservableLock keyLock = type.create(name);
+        for (LockListener listener : listeners) {
+            keyLock.addListener(listener);
+        }
+        return keyLock;
+    }
+
+    /**
+     * Attaches a listener to the lock and to each of its per-key locks, now and later: metrics and
+     * monitoring see the name as one lock. Per-key locks being created while this runs may miss
+     * the listener, so attach listeners before the lock is in use (at start-up).
+     *
+     * @param listener the listener
+     */
+    public void addListener(LockListener listener) {
+        listeners.add(listener);
+        lock.addListener(listener);
+        for (ObservableLock keyLock : keyed.locks()) {
+            keyLock.addListener(listener);
+        }
+    }
+
+    /** @return the single lock and the per-key locks in use now */
+    public Iterable<ObservableLock> getAllLocks() {
+        return () -> Stream.concat(Stream.of(lock), keyed.locksStream()).iterator();
+    }
+
+    /** @return counts, current holders and stuck holds of this name (single and per-key locks together) */
+    public LockMonitor getMonitor() {
+        return monitor;
     }
 
     /** @return the lock's name */

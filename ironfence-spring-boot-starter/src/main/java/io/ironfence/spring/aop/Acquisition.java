@@ -78,12 +78,12 @@ final class Acquisition {
     Guard<?> acquire() {
         try {
             if (timeout == null) {
-                return lock instanceof Mutex<?> mutex ? mutex.lockInterruptibly()
-                        : shared ? ((RWLock<?>) lock).readInterruptibly() : ((RWLock<?>) lock).writeInterruptibly();
+                return describe(lock instanceof Mutex<?> mutex ? mutex.lockInterruptibly()
+                        : shared ? ((RWLock<?>) lock).readInterruptibly() : ((RWLock<?>) lock).writeInterruptibly());
             }
             Optional<? extends Guard<?>> guard = lock instanceof Mutex<?> mutex ? mutex.tryLock(timeout)
                     : shared ? ((RWLock<?>) lock).tryRead(timeout) : ((RWLock<?>) lock).tryWrite(timeout);
-            return guard.orElseThrow(this::timedOut);
+            return describe(guard.orElseThrow(this::timedOut));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LockInterruptedException(named.getName(), e);
@@ -98,6 +98,12 @@ final class Acquisition {
             future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS); // withdraws the request when it fires
         }
         return future;
+    }
+
+    /** Tells the lock's monitor which method holds it through this guard; returns the guard. */
+    <G extends Guard<?>> G describe(G guard) {
+        named.getMonitor().describe(guard, description);
+        return guard;
     }
 
     /** Translates a failed asynchronous acquisition into what the annotated method's caller sees. */

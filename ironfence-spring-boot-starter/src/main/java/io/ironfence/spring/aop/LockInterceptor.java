@@ -107,6 +107,7 @@ final class LockInterceptor implements MethodInterceptor {
             } else if (result.isDone()) {
                 acquisition.release(guard); // the caller cancelled the result as the lock came
             } else {
+                acquisition.describe(guard);
                 runAsyncBody(invocation, acquisition, guard, result, Thread.currentThread() != caller);
             }
         });

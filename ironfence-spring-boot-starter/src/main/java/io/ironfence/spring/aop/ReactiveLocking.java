@@ -61,7 +61,7 @@ final class ReactiveLocking {
                     acquisition.finish();
                     sink.error(acquisition.translate(failure));
                 } else {
-                    sink.success(new Hold(acquisition, guard)); // discarded (and released) if cancelled
+                    sink.success(new Hold(acquisition, acquisition.describe(guard))); // discarded (and released) if cancelled
                 }
             });
         }).doOnDiscard(Hold.class, Hold::discard);

@@ -1,6 +1,7 @@
 package io.ironfence.spring.boot.autoconfigure;
 
 import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,8 +17,8 @@ import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Auto-configures IronFence: the {@link LockRegistry}, a bean per lock declared under
- * {@code ironfence.locks}, and the post-processor that applies {@code @WithLock} and
- * {@code @ReadLocked}. Each backs off when the application defines its own;
+ * {@code ironfence.locks}, the post-processor that applies {@code @WithLock} and
+ * {@code @ReadLocked}, and the {@link StuckHoldDetector}. Each backs off when the application defines its own;
  * {@code ironfence.enabled=false} turns it all off.
  * <p>
  * The infrastructure beans are static and bind {@link IronFenceProperties} from the environment
@@ -32,8 +33,13 @@ public class IronFenceAutoConfiguration {
     @ConditionalOnMissingBean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static LockRegistry lockRegistry(Environment environment) {
-        IronFenceProperties properties = IronFenceProperties.bind(environment);
-        return new LockRegistry(properties.definitions(), properties.isStrict());
+        return IronFenceProperties.bind(environment).newRegistry();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StuckHoldDetector stuckHoldDetector(LockRegistry registry) {
+        return new StuckHoldDetector(registry);
     }
 
     @Bean

@@ -38,6 +38,18 @@ public class IronFenceProperties {
      */
     private boolean strict = false;
 
+    /**
+     * Holds longer than this are logged once as a WARN (lock, holder, method) and flagged as stuck
+     * by the locks endpoint, unless a lock sets its own threshold.
+     */
+    private Duration warnHeldLongerThan = Duration.ofSeconds(30);
+
+    /**
+     * Whether the stuck-hold warning carries the stack trace of where the lock was taken (blocking
+     * holds only). Costs a stack walk per acquisition: for hunting a leak, not for production.
+     */
+    private boolean captureAcquisitionStackTrace = false;
+
     /** Named locks, each registered as a bean of that name. */
     private Map<String, Lock> locks = new LinkedHashMap<>();
 
@@ -57,6 +69,22 @@ public class IronFenceProperties {
 
     public void setStrict(boolean strict) {
         this.strict = strict;
+    }
+
+    public Duration getWarnHeldLongerThan() {
+        return warnHeldLongerThan;
+    }
+
+    public void setWarnHeldLongerThan(Duration warnHeldLongerThan) {
+        this.warnHeldLongerThan = warnHeldLongerThan;
+    }
+
+    public boolean isCaptureAcquisitionStackTrace() {
+        return captureAcquisitionStackTrace;
+    }
+
+    public void setCaptureAcquisitionStackTrace(boolean captureAcquisitionStackTrace) {
+        this.captureAcquisitionStackTrace = captureAcquisitionStackTrace;
     }
 
     public Map<String, Lock> getLocks() {
@@ -82,6 +110,17 @@ public class IronFenceProperties {
          * Unset: they wait without limit.
          */
         private Duration timeout;
+
+        /** Holds longer than this are logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
+        private Duration warnHeldLongerThan;
+
+        public Duration getWarnHeldLongerThan() {
+            return warnHeldLongerThan;
+        }
+
+        public void setWarnHeldLongerThan(Duration warnHeldLongerThan) {
+            this.warnHeldLongerThan = warnHeldLongerThan;
+        }
 
         public LockType getType() {
             return type;
@@ -128,16 +167,25 @@ public class IronFenceProperties {
         return Binder.get(environment).bindOrCreate(PREFIX, IronFenceProperties.class);
     }
 
+    /** @return a registry of the declared locks, with the monitoring defaults */
+    LockRegistry newRegistry() {
+        LockRegistry registry = new LockRegistry(definitions(), strict);
+        registry.setDefaultWarnHeldLongerThan(warnHeldLongerThan);
+        registry.setCaptureAcquisitionStackTraces(captureAcquisitionStackTrace);
+        return registry;
+    }
+
     /** @return the declared locks as the registry takes them, with a message naming a bad property */
     Map<String, LockRegistry.Definition> definitions() {
         Map<String, LockRegistry.Definition> definitions = new LinkedHashMap<>();
         locks.forEach((name, lock) -> {
             try {
-                definitions.put(name, new LockRegistry.Definition(lock.getType(), lock.getTimeout()));
+                definitions.put(name, new LockRegistry.Definition(lock.getType(), lock.getTimeout(),
+                        lock.getWarnHeldLongerThan()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Invalid ironfence.locks." + name + ": " + e.getMessage()
-                        + ". Set type to mutex or rwlock and timeout to a positive duration such as 500ms, "
-                        + "or leave timeout unset to wait without limit.", e);
+                        + ". Set type to mutex or rwlock, and timeout and warn-held-longer-than to positive durations "
+                        + "such as 500ms (or leave them unset).", e);
             }
         });
         return definitions;

@@ -1,0 +1,223 @@
+package io.ironfence.spring;
+
+import io.ironfence.Guard;
+import io.ironfence.ObservableLock;
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
+import io.ironfence.spi.WaitOutcome;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the operators of one named lock need to know, kept as it happens: how often it was taken,
+ * contended, timed out, cancelled or interrupted, and who holds it now (thread or async task,
+ * mode, since when, from which annotated method). Holds older than the lock's
+ * {@code warn-held-longer-than} are logged once, as a WARN, and flagged as stuck.
+ * <p>
+ * Attached as a listener to the lock and to each of its per-key locks. Holders are keyed by guard
+ * identity; the key of a keyed lock is never recorded (it may be personal data).
+ */
+public final class LockMonitor implements LockListener {
+
+    private static final Log logger = LogFactory.getLog(LockMonitor.class);
+
+    private final String name;
+    private final Duration warnHeldLongerThan;
+    private final boolean captureStackTraces;
+    private final LongAdder acquisitions = new LongAdder();
+    private final LongAdder contended = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder cancellations = new LongAdder();
+    private final LongAdder interruptions = new LongAdder();
+    private final ConcurrentHashMap<Guard<?>, Holder> holders = new ConcurrentHashMap<>();
+
+    /**
+     * @param name               the lock's name
+     * @param warnHeldLongerThan holds older than this are logged and flagged; null for never
+     * @param captureStackTraces whether to record where each blocking hold was taken, for the
+     *                           warning (costs a stack walk per acquisition)
+     */
+    public LockMonitor(String name, Duration warnHeldLongerThan, boolean captureStackTraces) {
+        this.name = name;
+        this.warnHeldLongerThan = warnHeldLongerThan;
+        this.captureStackTraces = captureStackTraces;
+    }
+
+    /** One current hold. */
+    public static final class Holder {
+
+        private final String thread;
+        private final LockMode mode;
+        private final long grantNanos;
+        private final Instant since;
+        private final Throwable acquiredAt;
+        private volatile String method;
+        private volatile boolean reported;
+
+        Holder(String thread, LockMode mode, long grantNanos, Throwable acquiredAt) {
+            this.thread = thread;
+            this.mode = mode;
+            this.grantNanos = grantNanos;
+            this.since = Instant.now();
+            this.acquiredAt = acquiredAt;
+        }
+
+        /** @return the name of the thread that took the lock, or null for an asynchronous hold */
+        public String getThread() {
+            return thread;
+        }
+
+        /** @return whether it was taken asynchronously (it belongs to a task, not a thread) */
+        public boolean isAsync() {
+            return thread == null;
+        }
+
+        /** @return the mode it is held in */
+        public LockMode getMode() {
+            return mode;
+        }
+
+        /** @return when it was granted */
+        public Instant getSince() {
+            return since;
+        }
+
+        /** @return how long it has been held */
+        public Duration getHeldFor() {
+            return Duration.ofNanos(System.nanoTime() - grantNanos);
+        }
+
+        /** @return the annotated method that holds it, or null if it was taken by code */
+        public String getMethod() {
+            return method;
+        }
+
+        /** @return where a blocking hold was taken, if stack traces are captured; else null */
+        public Throwable getAcquiredAt() {
+            return acquiredAt;
+        }
+    }
+
+    /** @return the lock's name */
+    public String getName() {
+        return name;
+    }
+
+    /** @return the stuck-hold threshold, or null */
+    public Duration getWarnHeldLongerThan() {
+        return warnHeldLongerThan;
+    }
+
+    public long getAcquisitions() {
+        return acquisitions.sum();
+    }
+
+    public long getContended() {
+        return contended.sum();
+    }
+
+    public long getTimeouts() {
+        return timeouts.sum();
+    }
+
+    public long getCancellations() {
+        return cancellations.sum();
+    }
+
+    public long getInterruptions() {
+        return interruptions.sum();
+    }
+
+    /** @return the current holds, oldest first */
+    public List<Holder> getHolders() {
+        List<Holder> list = new ArrayList<>(holders.values());
+        list.sort(Comparator.comparingLong(h -> h.grantNanos));
+        return list;
+    }
+
+    /** @return how long the oldest current hold has lasted, or null if nobody holds the lock */
+    public Duration getOldestHold() {
+        long oldest = Long.MAX_VALUE;
+        boolean any = false;
+        for (Holder h : holders.values()) {
+            if (!any || h.grantNanos - oldest < 0) {
+                oldest = h.grantNanos;
+                any = true;
+            }
+        }
+        return any ? Duration.ofNanos(System.nanoTime() - oldest) : null;
+    }
+
+    /** @return whether the hold has passed the threshold */
+    public boolean isStuck(Holder holder) {
+        return warnHeldLongerThan != null && holder.getHeldFor().compareTo(warnHeldLongerThan) > 0;
+    }
+
+    /** Names the annotated method that holds the lock through this guard (the endpoint shows it). */
+    public void describe(Guard<?> guard, String method) {
+        Holder holder = holders.get(guard);
+        if (holder != null) {
+            holder.method = method;
+        }
+    }
+
+    /** Logs one WARN for each hold that has newly passed the threshold. */
+    public void reportStuckHolds() {
+        if (warnHeldLongerThan == null) {
+            return;
+        }
+        for (Holder holder : holders.values()) {
+            if (!holder.reported && isStuck(holder)) {
+                holder.reported = true;
+                String message = "Lock '" + name + "' has been held for " + holder.getHeldFor().toMillis()
+                        + " ms (longer than warn-held-longer-than=" + warnHeldLongerThan + ") by "
+                        + (holder.isAsync() ? "an async task" : "thread '" + holder.thread + "'")
+                        + (holder.method != null ? " in " + holder.method : "") + ", " + holder.mode.tagValue()
+                        + (holder.acquiredAt == null ? "; set ironfence.capture-acquisition-stack-trace=true to log "
+                        + "where it was taken" : "");
+                if (holder.acquiredAt != null) {
+                    logger.warn(message, holder.acquiredAt);
+                } else {
+                    logger.warn(message);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos, long grantNanos,
+            boolean waited, boolean async) {
+        acquisitions.increment();
+        if (waited) {
+            contended.increment();
+        }
+        Throwable acquiredAt = captureStackTraces && !async
+                ? new Throwable("Lock '" + name + "' acquired here") : null;
+        holders.put(guard, new Holder(async ? null : Thread.currentThread().getName(), mode, grantNanos, acquiredAt));
+    }
+
+    @Override
+    public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+        holders.remove(guard);
+    }
+
+    @Override
+    public void onGiveUp(ObservableLock lock, LockMode mode, WaitOutcome outcome, long requestNanos, long giveUpNanos) {
+        switch (outcome) {
+            case TIMEOUT -> timeouts.increment();
+            case CANCELLED -> cancellations.increment();
+            case INTERRUPTED -> interruptions.increment();
+            default -> {
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.ironfence.spring.boot.actuate;
+
+import io.ironfence.ObservableLock;
+import io.ironfence.spring.LockMonitor;
+import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLock;
+
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code locks} actuator endpoint: every named lock with its type, holders, waiters, counts and
+ * the age of its oldest hold ({@code GET /actuator/locks}), and one lock with who holds it now
+ * ({@code GET /actuator/locks/{name}}, 404 for an unknown name). Never shows a guarded value or
+ * a key. Like every endpoint but {@code health}, exposed over HTTP only when the application
+ * includes it in {@code management.endpoints.web.exposure.include}.
+ */
+@Endpoint(id = "locks")
+public class LocksEndpoint {
+
+    private final LockRegistry registry;
+
+    public LocksEndpoint(LockRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @return every lock by name */
+    @ReadOperation
+    public LocksDescriptor locks() {
+        Map<String, LockDescriptor> locks = new TreeMap<>();
+        for (NamedLock lock : registry.getLocks()) {
+            locks.put(lock.getName(), LockDescriptor.of(lock));
+        }
+        return new LocksDescriptor(locks);
+    }
+
+    /** @return one lock with its current holders, or null (404) if there is no lock of that name */
+    @ReadOperation
+    public LockDetailsDescriptor lock(@Selector String name) {
+        return registry.find(name).map(LockDetailsDescriptor::of).orElse(null);
+    }
+
+    /** All locks, by name. */
+    public record LocksDescriptor(Map<String, LockDescriptor> locks) {
+    }
+
+    /**
+     * One lock's summary.
+     *
+     * @param type             mutex or rwlock
+     * @param holders          holders now (each reader counts), over all keys
+     * @param waiting          requests waiting now, over all keys
+     * @param acquisitions     grants since start-up
+     * @param contended        grants that had to wait
+     * @param timeouts         requests that timed out
+     * @param cancellations    requests cancelled while waiting
+     * @param interruptions    waits interrupted
+     * @param oldestHoldMillis how long the oldest current hold has lasted, or null
+     * @param stuck            holds now longer than the lock's warn-held-longer-than
+     */
+    public record LockDescriptor(String type, int holders, int waiting, long acquisitions, long contended,
+            long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck) {
+
+        static LockDescriptor of(NamedLock lock) {
+            int holders = 0;
+            int waiting = 0;
+            for (ObservableLock each : lock.getAllLocks()) {
+                holders += each.getHolderCount();
+                waiting += each.getQueueLength();
+            }
+            LockMonitor monitor = lock.getMonitor();
+            Duration oldest = monitor.getOldestHold();
+            int stuck = (int) monitor.getHolders().stream().filter(monitor::isStuck).count();
+            return new LockDescriptor(lock.getType().id(), holders, waiting, monitor.getAcquisitions(),
+                    monitor.getContended(), monitor.getTimeouts(), monitor.getCancellations(),
+                    monitor.getInterruptions(), oldest != null ? oldest.toMillis() : null, stuck);
+        }
+    }
+
+    /**
+     * One lock in detail: the summary of {@link #locks()} and more.
+     *
+     * @param name               the lock's name
+     * @param type               mutex or rwlock
+     * @param holders            holders now (each reader counts), over all keys
+     * @param waiting            requests waiting now, over all keys
+     * @param acquisitions       grants since start-up
+     * @param contended          grants that had to wait
+     * @param timeouts           requests that timed out
+     * @param cancellations      requests cancelled while waiting
+     * @param interruptions      waits interrupted
+     * @param oldestHoldMillis   how long the oldest current hold has lasted, or null
+     * @param stuck              holds now longer than the lock's warn-held-longer-than
+     * @param origin             properties, bean or first_use
+     * @param timeout            the default timeout of annotations on it (ISO-8601), or null
+     * @param warnHeldLongerThan the stuck-hold threshold (ISO-8601), or null
+     * @param liveKeys           keys whose lock is held or waited for now (never the keys themselves)
+     * @param currentHolders     who holds it now, oldest first
+     */
+    public record LockDetailsDescriptor(String name, String type, int holders, int waiting, long acquisitions,
+            long contended, long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck,
+            String origin, String timeout, String warnHeldLongerThan, int liveKeys,
+            List<HolderDescriptor> currentHolders) {
+
+        static LockDetailsDescriptor of(NamedLock lock) {
+            LockMonitor monitor = lock.getMonitor();
+            List<HolderDescriptor> holders = monitor.getHolders().stream()
+                    .map(holder -> HolderDescriptor.of(holder, monitor.isStuck(holder))).toList();
+            LockDescriptor summary = LockDescriptor.of(lock);
+            return new LockDetailsDescriptor(lock.getName(), summary.type(), summary.holders(), summary.waiting(),
+                    summary.acquisitions(), summary.contended(), summary.timeouts(), summary.cancellations(),
+                    summary.interruptions(), summary.oldestHoldMillis(), summary.stuck(),
+                    lock.getOrigin().name().toLowerCase(Locale.ROOT), lock.getTimeout().map(Duration::toString).orElse(null),
+                    monitor.getWarnHeldLongerThan() != null ? monitor.getWarnHeldLongerThan().toString() : null,
+                    lock.getKeyedLocks().size(), holders);
+        }
+    }
+
+    /**
+     * One current hold.
+     *
+     * @param thread       the holding thread's name, or null for an async task
+     * @param async        whether an async task holds it
+     * @param mode         exclusive or shared
+     * @param since        when it was granted
+     * @param heldForMillis how long it has been held
+     * @param method       the annotated method holding it, or null for code
+     * @param stuck        whether it has been held longer than the lock's threshold
+     * @param acquiredAt   where it was taken (when stack traces are captured), else null
+     */
+    public record HolderDescriptor(String thread, boolean async, String mode, Instant since, long heldForMillis,
+            String method, boolean stuck, List<String> acquiredAt) {
+
+        static HolderDescriptor of(LockMonitor.Holder holder, boolean stuck) {
+            List<String> acquiredAt = holder.getAcquiredAt() == null ? null
+                    : Arrays.stream(holder.getAcquiredAt().getStackTrace()).map(StackTraceElement::toString).toList();
+            return new HolderDescriptor(holder.getThread(), holder.isAsync(), holder.getMode().tagValue(),
+                    holder.getSince(), holder.getHeldFor().toMillis(), holder.getMethod(), stuck, acquiredAt);
+        }
+    }
+}

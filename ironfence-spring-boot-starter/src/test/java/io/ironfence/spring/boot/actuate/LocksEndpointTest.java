@@ -1,0 +1,98 @@
+package io.ironfence.spring.boot.actuate;
+
+import io.ironfence.Mutex;
+import io.ironfence.MutexGuard;
+import io.ironfence.RWLock;
+import io.ironfence.ReadGuard;
+import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the endpoint says of each kind of lock and holder. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LocksEndpointTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(IronFenceAutoConfiguration.class))
+            .withUserConfiguration(Locks.class)
+            .withPropertyValues("ironfence.locks.catalogue.type=rwlock", "ironfence.locks.catalogue.timeout=250ms");
+
+    @Configuration(proxyBeanMethods = false)
+    static class Locks {
+        @Bean
+        Mutex<String> ledger() {
+            return new Mutex<>("secret balance");
+        }
+    }
+
+    @Test
+    void sharedHoldersAreCountedEach() {
+        runner.run(context -> {
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
+            RWLock<Object> catalogue = context.getBean(LockRegistry.class).getRWLock("catalogue");
+            try (ReadGuard<Object> a = catalogue.read(); ReadGuard<Object> b = catalogue.read()) {
+                LocksEndpoint.LockDetailsDescriptor details = endpoint.lock("catalogue");
+                assertThat(details.type()).isEqualTo("rwlock");
+                assertThat(details.origin()).isEqualTo("properties");
+                assertThat(details.timeout()).isEqualTo("PT0.25S");
+                assertThat(details.holders()).isEqualTo(2);
+                assertThat(details.currentHolders()).hasSize(2)
+                        .allSatisfy(holder -> assertThat(holder.mode()).isEqualTo("shared"))
+                        .allSatisfy(holder -> assertThat(holder.method()).isNull()); // taken by code
+                assertThat(endpoint.locks().locks().get("catalogue").oldestHoldMillis()).isNotNull();
+            }
+            assertThat(endpoint.lock("catalogue").currentHolders()).isEmpty();
+            assertThat(endpoint.locks().locks().get("catalogue").acquisitions()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void anAsyncHolderIsATaskAndTheGuardedValueIsNeverShown() {
+        runner.run(context -> {
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
+            @SuppressWarnings("unchecked")
+            Mutex<String> ledger = (Mutex<String>) context.getBean("ledger");
+            try (MutexGuard<String> held = ledger.lockAsync().get()) {
+                LocksEndpoint.LockDetailsDescriptor details = endpoint.lock("ledger");
+                assertThat(details.origin()).isEqualTo("bean");
+                assertThat(details.currentHolders()).singleElement().satisfies(holder -> {
+                    assertThat(holder.async()).isTrue();
+                    assertThat(holder.thread()).isNull();
+                    assertThat(holder.mode()).isEqualTo("exclusive");
+                });
+                assertThat(details.toString()).doesNotContain("secret balance");
+            }
+        });
+    }
+
+    @Test
+    void countsTimeoutsAndCancellations() {
+        runner.run(context -> {
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
+            Mutex<Object> ledger = context.getBean(LockRegistry.class).getMutex("ledger");
+            try (MutexGuard<Object> held = java.util.concurrent.CompletableFuture.supplyAsync(ledger::lock).get()) {
+                assertThat(ledger.tryLock()).isEmpty();
+                assertThat(ledger.lockAsync().cancel(false)).isTrue();
+                LocksEndpoint.LockDescriptor summary = endpoint.locks().locks().get("ledger");
+                assertThat(summary.timeouts()).isOne();
+                assertThat(summary.cancellations()).isOne();
+                assertThat(summary.waiting()).isZero();
+            }
+        });
+    }
+
+    @Test
+    void anUnknownNameIsNull() {
+        runner.run(context -> assertThat(new LocksEndpoint(context.getBean(LockRegistry.class)).lock("nope")).isNull());
+    }
+}
