@@ -39,5 +39,6 @@ run virtual-threads '\.VirtualThreadContendedBenchmark\.'
 run read-mostly '\.ReadMostlyBenchmark\.'
 run wait-tail '\.WaitTimeTailBenchmark\.'
 run async-handoff '\.AsyncHandOffBenchmark\.'
+run annotated '\.AnnotatedMethodBenchmark\.'
 
 python3 report.py "$profile" "$out"/"$profile"-*.json

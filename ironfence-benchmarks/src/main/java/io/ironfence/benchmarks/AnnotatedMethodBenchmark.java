@@ -1,0 +1,90 @@
+package io.ironfence.benchmarks;
+
+import io.ironfence.annotation.WithLock;
+import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
+import io.ironfence.spring.boot.autoconfigure.IronFenceMetricsAutoConfiguration;
+import io.ironfence.spring.micrometer.LockRegistryMetrics;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.resilience.annotation.ConcurrencyLimit;
+import org.springframework.resilience.annotation.EnableResilientMethods;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cost of calling an annotated method on a Spring bean, one thread, lock free: IronFence's
+ * {@code @WithLock} with Micrometer metrics ({@code ironfence}), without metrics
+ * ({@code ironfence-no-metrics}), and Spring's {@code @ConcurrencyLimit(1)} on the same method.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class AnnotatedMethodBenchmark {
+
+    @Param({"ironfence", "ironfence-no-metrics", "concurrency-limit"})
+    public String impl;
+
+    private AnnotationConfigApplicationContext context;
+    private Counter counter;
+    private boolean limited;
+
+    /** The same one-increment body behind each annotation. */
+    public static class Counter {
+        private long value;
+
+        @WithLock("counter")
+        public long locked() {
+            return ++value;
+        }
+
+        @ConcurrencyLimit(1)
+        public long limited() {
+            return ++value;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableResilientMethods
+    static class CounterConfig {
+        @Bean
+        Counter counter() {
+            return new Counter();
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        context = impl.equals("ironfence")
+                ? new AnnotationConfigApplicationContext(IronFenceAutoConfiguration.class,
+                        IronFenceMetricsAutoConfiguration.class, CounterConfig.class)
+                : new AnnotationConfigApplicationContext(IronFenceAutoConfiguration.class, CounterConfig.class);
+        if (impl.equals("ironfence")) {
+            context.getBean(LockRegistryMetrics.class).bindTo(new SimpleMeterRegistry());
+        }
+        counter = context.getBean(Counter.class);
+        limited = impl.equals("concurrency-limit");
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        context.close();
+    }
+
+    @Benchmark
+    public long call() {
+        return limited ? counter.limited() : counter.locked();
+    }
+}
