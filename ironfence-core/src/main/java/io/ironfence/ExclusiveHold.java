@@ -34,4 +34,9 @@ abstract class ExclusiveHold<T> extends Hold<T> {
             lock.releaseExclusive(stamp);
         }
     }
+
+    @Override
+    long hashSeed() {
+        return stamp;
+    }
 }

@@ -53,6 +53,28 @@ abstract class Hold<T> implements Guard<T> {
 
     abstract String kind();
 
+    /** What makes this hold distinct from others of its lock, for {@link #hashCode()}; 0 if nothing. */
+    long hashSeed() {
+        return 0L;
+    }
+
+    /** Guards are equal only to themselves. */
+    @Override
+    public final boolean equals(Object other) {
+        return this == other;
+    }
+
+    /**
+     * Consistent with identity equality but cheaper than the identity hash, which the JVM has to
+     * generate and store on first use: a listener that tracks current holds in a hash map would
+     * otherwise pay that on every acquisition (measured: about a third of an annotated call).
+     */
+    @Override
+    public final int hashCode() {
+        long seed = grantNanos ^ hashSeed();
+        return seed != 0L ? Long.hashCode(seed * 0x9E3779B97F4A7C15L) : super.hashCode();
+    }
+
     @Override
     public final String toString() {
         return kind() + "[" + lock.getName() + (released ? ", closed]" : ", held]");

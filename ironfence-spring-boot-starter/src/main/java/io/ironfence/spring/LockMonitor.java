@@ -38,7 +38,15 @@ public final class LockMonitor implements LockListener {
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder cancellations = new LongAdder();
     private final LongAdder interruptions = new LongAdder();
+    /** Shared holds, and exclusive holds of per-key locks (several at once), by guard. */
     private final ConcurrentHashMap<Guard<?>, Holder> holders = new ConcurrentHashMap<>();
+    /**
+     * The exclusive hold of the single lock: at most one at a time, and its release is reported
+     * before the next grant, so a plain volatile field does (a map put and remove per hold cost
+     * more than the rest of an annotated call).
+     */
+    private volatile Holder exclusive;
+    private ObservableLock single;
 
     /**
      * @param name               the lock's name
@@ -52,22 +60,27 @@ public final class LockMonitor implements LockListener {
         this.captureStackTraces = captureStackTraces;
     }
 
+    /** Tells the monitor which lock is the single lock of the name, whose exclusive hold it keeps in a field. */
+    void setSingleLock(ObservableLock lock) {
+        this.single = lock;
+    }
+
     /** One current hold. */
     public static final class Holder {
 
+        private final Guard<?> guard;
         private final String thread;
         private final LockMode mode;
         private final long grantNanos;
-        private final Instant since;
         private final Throwable acquiredAt;
         private volatile String method;
         private volatile boolean reported;
 
-        Holder(String thread, LockMode mode, long grantNanos, Throwable acquiredAt) {
+        Holder(Guard<?> guard, String thread, LockMode mode, long grantNanos, Throwable acquiredAt) {
+            this.guard = guard;
             this.thread = thread;
             this.mode = mode;
             this.grantNanos = grantNanos;
-            this.since = Instant.now();
             this.acquiredAt = acquiredAt;
         }
 
@@ -86,9 +99,12 @@ public final class LockMonitor implements LockListener {
             return mode;
         }
 
-        /** @return when it was granted */
+        /**
+         * @return when it was granted; derived from the monotonic grant time when asked, because
+         *         reading the wall clock on every acquisition would cost more than the rest of it
+         */
         public Instant getSince() {
-            return since;
+            return Instant.now().minusNanos(System.nanoTime() - grantNanos);
         }
 
         /** @return how long it has been held */
@@ -140,6 +156,10 @@ public final class LockMonitor implements LockListener {
     /** @return the current holds, oldest first */
     public List<Holder> getHolders() {
         List<Holder> list = new ArrayList<>(holders.values());
+        Holder exclusiveHolder = exclusive;
+        if (exclusiveHolder != null) {
+            list.add(exclusiveHolder);
+        }
         list.sort(Comparator.comparingLong(h -> h.grantNanos));
         return list;
     }
@@ -148,7 +168,7 @@ public final class LockMonitor implements LockListener {
     public Duration getOldestHold() {
         long oldest = Long.MAX_VALUE;
         boolean any = false;
-        for (Holder h : holders.values()) {
+        for (Holder h : getHolders()) {
             if (!any || h.grantNanos - oldest < 0) {
                 oldest = h.grantNanos;
                 any = true;
@@ -164,7 +184,8 @@ public final class LockMonitor implements LockListener {
 
     /** Names the annotated method that holds the lock through this guard (the endpoint shows it). */
     public void describe(Guard<?> guard, String method) {
-        Holder holder = holders.get(guard);
+        Holder exclusiveHolder = exclusive;
+        Holder holder = exclusiveHolder != null && exclusiveHolder.guard == guard ? exclusiveHolder : holders.get(guard);
         if (holder != null) {
             holder.method = method;
         }
@@ -175,7 +196,7 @@ public final class LockMonitor implements LockListener {
         if (warnHeldLongerThan == null) {
             return;
         }
-        for (Holder holder : holders.values()) {
+        for (Holder holder : getHolders()) {
             if (!holder.reported && isStuck(holder)) {
                 holder.reported = true;
                 String message = "Lock '" + name + "' has been held for " + holder.getHeldFor().toMillis()
@@ -202,12 +223,24 @@ public final class LockMonitor implements LockListener {
         }
         Throwable acquiredAt = captureStackTraces && !async
                 ? new Throwable("Lock '" + name + "' acquired here") : null;
-        holders.put(guard, new Holder(async ? null : Thread.currentThread().getName(), mode, grantNanos, acquiredAt));
+        Holder holder = new Holder(guard, async ? null : Thread.currentThread().getName(), mode, grantNanos, acquiredAt);
+        if (mode == LockMode.EXCLUSIVE && lock == single) {
+            exclusive = holder;
+        } else {
+            holders.put(guard, holder);
+        }
     }
 
     @Override
     public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
-        holders.remove(guard);
+        if (mode == LockMode.EXCLUSIVE && lock == single) {
+            Holder holder = exclusive;
+            if (holder != null && holder.guard == guard) {
+                exclusive = null;
+            }
+        } else {
+            holders.remove(guard);
+        }
     }
 
     @Override

@@ -46,6 +46,7 @@ public final class NamedLock {
         this.lock = lock;
         this.keyed = new KeyedLocks(key -> newKeyLock());
         this.monitor = monitor;
+        monitor.setSingleLock(lock);
         addListener(monitor);
     }
 
