@@ -22,6 +22,8 @@ import org.springframework.context.annotation.Configuration;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -92,15 +94,19 @@ class LockRegistryMetricsTest {
             Shop shop = context.getBean(Shop.class);
             CountDownLatch entered = new CountDownLatch(1);
             CountDownLatch leave = new CountDownLatch(1);
-            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> order(shop, entered, leave));
+            // Own threads: both calls block, and the common pool may have a single thread on a small machine.
+            ExecutorService callers = Executors.newFixedThreadPool(2);
+            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> order(shop, entered, leave), callers);
             assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> order(shop, new CountDownLatch(1), leave));
+            CompletableFuture<Void> second = CompletableFuture.runAsync(
+                    () -> order(shop, new CountDownLatch(1), leave), callers);
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> registry.get("ironfence.lock.waiting").tags("lock", "orders").gauge().value() == 1);
             assertThat(registry.get("ironfence.lock.holders").tags("lock", "orders").gauge().value()).isOne();
             leave.countDown();
             first.get();
             second.get();
+            callers.shutdown();
             assertThat(registry.get("ironfence.lock.wait").tags("lock", "orders", "mode", "exclusive", "outcome", "acquired")
                     .timer().count()).isEqualTo(2);
             assertThat(registry.get("ironfence.lock.contended").tags("lock", "orders", "mode", "exclusive").counter().count())

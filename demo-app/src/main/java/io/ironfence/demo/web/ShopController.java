@@ -1,0 +1,99 @@
+package io.ironfence.demo.web;
+
+import io.ironfence.demo.load.LoadGenerator;
+import io.ironfence.demo.shop.Catalogue;
+import io.ironfence.demo.shop.Ledger;
+import io.ironfence.demo.shop.Orders;
+import io.ironfence.demo.shop.Shipping;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** The shop's HTTP API and the load generator's controls. */
+@RestController
+@RequestMapping("/api")
+class ShopController {
+
+    private final Catalogue catalogue;
+    private final Orders orders;
+    private final Ledger ledger;
+    private final Shipping shipping;
+    private final LoadGenerator load;
+
+    ShopController(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping, LoadGenerator load) {
+        this.catalogue = catalogue;
+        this.orders = orders;
+        this.ledger = ledger;
+        this.shipping = shipping;
+        this.load = load;
+    }
+
+    @GetMapping("/catalogue")
+    List<Catalogue.Product> catalogue() {
+        return catalogue.browse();
+    }
+
+    @PostMapping("/catalogue/{sku}/restock")
+    Catalogue.Product restock(@PathVariable String sku, @RequestParam(defaultValue = "1") int quantity) {
+        return catalogue.restock(sku, quantity);
+    }
+
+    @PostMapping("/customers/{customerId}/orders")
+    Map<String, Object> order(@PathVariable String customerId, @RequestParam String sku) {
+        return Map.of("customer", customerId, "orders", orders.place(customerId, sku));
+    }
+
+    @GetMapping("/customers/{customerId}/orders")
+    List<String> orders(@PathVariable String customerId) {
+        return orders.of(customerId);
+    }
+
+    @PostMapping("/ledger/deposit/{cents}")
+    Map<String, Long> deposit(@PathVariable long cents) {
+        return Map.of("balance", ledger.deposit(cents));
+    }
+
+    @GetMapping("/ledger")
+    Map<String, Long> balance() {
+        return Map.of("balance", ledger.balance());
+    }
+
+    /** Asynchronous: the request thread is released while the shipping lock is awaited and held. */
+    @PostMapping("/customers/{customerId}/shipping")
+    CompletableFuture<Map<String, String>> ship(@PathVariable String customerId) {
+        return shipping.book(customerId).thenApply(slot -> Map.of("slot", slot));
+    }
+
+    @GetMapping("/load")
+    LoadGenerator.Status loadStatus() {
+        return load.status();
+    }
+
+    @PostMapping("/load/start")
+    LoadGenerator.Status startLoad(@RequestBody LoadGenerator.Settings settings) {
+        return load.start(settings);
+    }
+
+    @PostMapping("/load/stop")
+    LoadGenerator.Status stopLoad() {
+        return load.stop();
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    @ResponseStatus(HttpStatus.BAD_REQUEST)
+    Map<String, String> badRequest(IllegalArgumentException e) {
+        return Map.of("error", e.getMessage());
+    }
+}

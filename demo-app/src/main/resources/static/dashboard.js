@@ -1,0 +1,159 @@
+// The IronFence demo dashboard: reads /actuator/prometheus and /actuator/locks every second and
+// draws, per lock, wait and hold time percentiles as time series plus the live counts.
+'use strict';
+
+const POINTS = 120;            // two minutes of history
+const state = { samples: 0, maxHolderRows: 0, maxWaitP99: 0, locks: {}, previous: null };
+window.dashboardState = state; // read by the browser test
+
+function parsePrometheus(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    const m = /^(ironfence_lock_[a-z_]+)\{([^}]*)\} (\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const l of m[2].matchAll(/(\w+)="([^"]*)"/g)) labels[l[1]] = l[2];
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+function summarize(samples) {
+  const byLock = {};
+  const lock = name => byLock[name] ??= { waitP50: 0, waitP99: 0, heldP50: 0, heldP99: 0, acquired: 0,
+    contended: 0, timeouts: 0, waiting: 0, holders: 0 };
+  for (const { name, labels, value } of samples) {
+    if (!labels.lock || Number.isNaN(value)) continue;
+    const l = lock(labels.lock);
+    const q = labels.quantile;
+    if (name.startsWith('ironfence_lock_wait_seconds') && q && labels.outcome === 'acquired') {
+      if (q === '0.5') l.waitP50 = Math.max(l.waitP50, value);
+      if (q === '0.99') l.waitP99 = Math.max(l.waitP99, value);
+    } else if (name.startsWith('ironfence_lock_held_seconds') && q) {
+      if (q === '0.5') l.heldP50 = Math.max(l.heldP50, value);
+      if (q === '0.99') l.heldP99 = Math.max(l.heldP99, value);
+    } else if (name === 'ironfence_lock_wait_seconds_count') {
+      if (labels.outcome === 'acquired') l.acquired += value;
+      if (labels.outcome === 'timeout') l.timeouts += value;
+    } else if (name === 'ironfence_lock_contended_total') {
+      l.contended += value;
+    } else if (name === 'ironfence_lock_waiting') {
+      l.waiting = value;
+    } else if (name === 'ironfence_lock_holders') {
+      l.holders = value;
+    }
+  }
+  return byLock;
+}
+
+function chart(element, title, labels) {
+  const colors = ['#2f6fdf', '#d9480f', '#2e9d5b'];
+  return new uPlot({
+    title, width: 420, height: 150,
+    scales: { x: { time: true } },
+    axes: [{}, { size: 70, values: (u, vals) => vals.map(v => v >= 1000 ? (v / 1000) + ' ms' : v + ' µs') }],
+    series: [{}, ...labels.map((label, i) => ({ label, stroke: colors[i], width: 1.5 }))],
+  }, [[], ...labels.map(() => [])], element);
+}
+
+function card(name, type) {
+  const el = document.createElement('div');
+  el.className = 'card';
+  el.id = 'lock-' + name;
+  el.innerHTML = `<h3>${name} <small>${type}</small></h3>
+    <div class="stats">
+      <div class="stat"><b data-k="throughput">0</b><span>acquired /s</span></div>
+      <div class="stat"><b data-k="contention">0</b><span>contended /s</span></div>
+      <div class="stat"><b data-k="waiting">0</b><span>waiting</span></div>
+      <div class="stat"><b data-k="holders">0</b><span>holders</span></div>
+      <div class="stat"><b data-k="timeouts">0</b><span>timeouts</span></div>
+    </div>
+    <div data-chart="wait"></div><div data-chart="held"></div>`;
+  document.getElementById('locks').appendChild(el);
+  const entry = { el, time: [], waitP50: [], waitP99: [], heldP50: [], heldP99: [] };
+  entry.waitChart = chart(el.querySelector('[data-chart=wait]'), 'wait (request → grant)', ['p50', 'p99']);
+  entry.heldChart = chart(el.querySelector('[data-chart=held]'), 'held (grant → release)', ['p50', 'p99']);
+  return entry;
+}
+
+function push(series, value) {
+  series.push(value);
+  if (series.length > POINTS) series.shift();
+}
+
+async function renderHolders(locks) {
+  const rows = [];
+  for (const [name, summary] of Object.entries(locks)) {
+    if (summary.holders === 0) continue;
+    const details = await (await fetch('/actuator/locks/' + encodeURIComponent(name))).json();
+    for (const h of details.currentHolders) {
+      rows.push(`<tr class="${h.stuck ? 'stuck' : ''}"><td>${name}</td><td>${h.async ? 'async task' : h.thread}</td>
+        <td>${h.mode}</td><td>${h.heldForMillis} ms</td><td>${h.method ?? '(code)'}</td></tr>`);
+    }
+  }
+  document.querySelector('#holders tbody').innerHTML = rows.join('') ||
+    '<tr><td colspan="5" class="muted">nobody holds a lock right now</td></tr>';
+  state.maxHolderRows = Math.max(state.maxHolderRows, rows.length);
+}
+
+async function tick() {
+  const [prometheus, locks, load] = await Promise.all([
+    fetch('/actuator/prometheus').then(r => r.text()),
+    fetch('/actuator/locks').then(r => r.json()),
+    fetch('/api/load').then(r => r.json()),
+  ]);
+  const now = Date.now() / 1000;
+  const byLock = summarize(parsePrometheus(prometheus));
+  const previous = state.previous;
+  for (const [name, summary] of Object.entries(locks.locks)) {
+    const m = byLock[name];
+    if (!m) continue;
+    const entry = state.locks[name] ??= card(name, summary.type);
+    const before = previous && previous.byLock[name];
+    const seconds = previous ? now - previous.time : 1;
+    const rate = (key) => before ? Math.max(0, (m[key] - before[key]) / seconds) : 0;
+    const set = (key, value) => entry.el.querySelector(`[data-k=${key}]`).textContent = value;
+    set('throughput', Math.round(rate('acquired')));
+    set('contention', Math.round(rate('contended')));
+    set('waiting', summary.waiting);
+    set('holders', summary.holders);
+    set('timeouts', summary.timeouts);
+    push(entry.time, now);
+    push(entry.waitP50, m.waitP50 * 1e6);
+    push(entry.waitP99, m.waitP99 * 1e6);
+    push(entry.heldP50, m.heldP50 * 1e6);
+    push(entry.heldP99, m.heldP99 * 1e6);
+    entry.waitChart.setData([entry.time, entry.waitP50, entry.waitP99]);
+    entry.heldChart.setData([entry.time, entry.heldP50, entry.heldP99]);
+    state.maxWaitP99 = Math.max(state.maxWaitP99, m.waitP99);
+  }
+  state.previous = { time: now, byLock };
+  await renderHolders(locks.locks);
+  const s = load.settings;
+  document.getElementById('loadStatus').textContent = load.running
+    ? `${s.clients} shoppers, ${s.readPercent}% reads, catalogue under ${s.catalogueAsMutex ? 'a Mutex' : 'an RWLock'}: ${load.operations} operations`
+    : `load stopped (${load.operations} operations so far)`;
+  state.samples++;
+}
+
+async function post(path, body) {
+  await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+}
+
+document.getElementById('start').addEventListener('click', () => post('/api/load/start', {
+  clients: Number(document.getElementById('clients').value),
+  readPercent: Number(document.getElementById('readPercent').value),
+  thinkMillis: Number(document.getElementById('thinkMillis').value),
+  catalogueAsMutex: document.getElementById('catalogueMode').value === 'mutex',
+}));
+document.getElementById('stop').addEventListener('click', () => post('/api/load/stop'));
+
+async function loop() {
+  try {
+    await tick();
+  } catch (e) {
+    console.error(e);
+  }
+  setTimeout(loop, 1000);
+}
+loop();
