@@ -9,13 +9,14 @@ import io.ironfence.RWLock;
 import io.ironfence.spring.KeyedLocks;
 import io.ironfence.spring.NamedLock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One use of a named lock by an annotated call: the lock it resolved to (for a key, that key's
@@ -32,7 +33,18 @@ final class Acquisition {
     private final boolean shared;
     private final Duration timeout;
     private final String description;
-    private final AtomicBoolean finished = new AtomicBoolean();
+    /** 1 once the key's entry is released; only keyed uses need it, so no atomic object per call. */
+    private volatile int finished;
+
+    private static final VarHandle FINISHED;
+
+    static {
+        try {
+            FINISHED = MethodHandles.lookup().findVarHandle(Acquisition.class, "finished", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Acquisition(NamedLock named, Object key, boolean shared, Duration timeout, String description) {
         this.named = named;
@@ -114,7 +126,7 @@ final class Acquisition {
 
     /** Ends this use: lets a key's lock go once nobody else uses it. Idempotent. */
     void finish() {
-        if (entry != null && finished.compareAndSet(false, true)) {
+        if (entry != null && FINISHED.compareAndSet(this, 0, 1)) {
             named.getKeyedLocks().release(key, entry);
         }
     }
