@@ -133,22 +133,27 @@ public final class LockMonitor implements LockListener {
         return warnHeldLongerThan;
     }
 
+    /** @return grants since start-up (downgrades count as a grant of the read hold) */
     public long getAcquisitions() {
         return acquisitions.sum();
     }
 
+    /** @return grants that had to wait in the queue */
     public long getContended() {
         return contended.sum();
     }
 
+    /** @return requests that gave up on a timeout (including failed tryLock calls) */
     public long getTimeouts() {
         return timeouts.sum();
     }
 
+    /** @return asynchronous requests cancelled or completed by their caller while waiting */
     public long getCancellations() {
         return cancellations.sum();
     }
 
+    /** @return waits ended by an interrupt */
     public long getInterruptions() {
         return interruptions.sum();
     }

@@ -121,7 +121,8 @@ public final class NamedLock {
     @SuppressWarnings("unchecked")
     public <T> Mutex<T> asMutex() {
         if (!(lock instanceof Mutex<?> mutex)) {
-            throw new IllegalStateException("Lock '" + name + "' is an rwlock, not a mutex");
+            throw new IllegalStateException("Lock '" + name + "' is an rwlock, not a mutex: use it as an RWLock "
+                    + "(LockRegistry.getRWLock), or declare ironfence.locks." + name + ".type=mutex");
         }
         return (Mutex<T>) mutex;
     }
@@ -133,7 +134,8 @@ public final class NamedLock {
     @SuppressWarnings("unchecked")
     public <T> RWLock<T> asRWLock() {
         if (!(lock instanceof RWLock<?> rw)) {
-            throw new IllegalStateException("Lock '" + name + "' is a mutex, not an rwlock");
+            throw new IllegalStateException("Lock '" + name + "' is a mutex, not an rwlock: use it as a Mutex "
+                    + "(LockRegistry.getMutex), or declare ironfence.locks." + name + ".type=rwlock");
         }
         return (RWLock<T>) rw;
     }

@@ -21,6 +21,7 @@ public class StuckHoldDetector implements SmartLifecycle {
     private final LockRegistry registry;
     private ScheduledExecutorService scheduler;
 
+    /** @param registry the locks to watch, including those created after start-up */
     public StuckHoldDetector(LockRegistry registry) {
         this.registry = registry;
     }

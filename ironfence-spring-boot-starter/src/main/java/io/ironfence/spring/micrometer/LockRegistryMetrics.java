@@ -24,6 +24,7 @@ public class LockRegistryMetrics implements MeterBinder {
     private final ConcurrentHashMap<String, LockMetrics> metrics = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
+    /** @param locks the registry whose locks, present and future, get meters */
     public LockRegistryMetrics(LockRegistry locks) {
         locks.forEachLock(this::add);
     }

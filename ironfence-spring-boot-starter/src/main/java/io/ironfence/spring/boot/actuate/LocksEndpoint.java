@@ -29,6 +29,7 @@ public class LocksEndpoint {
 
     private final LockRegistry registry;
 
+    /** @param registry the locks to show */
     public LocksEndpoint(LockRegistry registry) {
         this.registry = registry;
     }
