@@ -81,11 +81,58 @@ def main(profile, files):
             name = f"**{impl}**" if impl == "ironfence" else impl
             lines.append(f"| {group} | {name} | {fmt(m['score'])} ± {fmt(m['scoreError'] if m['scoreError'] == m['scoreError'] else 0)} "
                          f"| {m['scoreUnit']} | {tail(r)} | {alloc(r)} | {ratio} |")
+    lines += [""] + targets(groups)
     table = "\n".join(lines)
     text = README.read_text()
     text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), BEGIN + "\n" + table + "\n" + END, text, flags=re.S)
     README.write_text(text)
     print(table)
+
+
+def find(groups, prefix, impl):
+    """The result of an implementation in the first group whose name starts with prefix, or None."""
+    for group, impls in groups.items():
+        if group.startswith(prefix) and impl in impls:
+            return impls[impl]
+    return None
+
+
+def targets(groups):
+    """The issue's targets, each as IronFence's measure over the peer's, against its limit."""
+    def score(r):
+        return r["primaryMetric"]["score"]
+
+    def p999(r):
+        return (r["primaryMetric"].get("scorePercentiles") or {}).get("99.9")
+
+    rows = [
+        # (target, prefix, peer, measure, limit, "max" if the measure must stay at or below the limit)
+        ("uncontended `Mutex` time / `ReentrantLock`", "UncontendedBenchmark.mutex", "reentrantLock", score, 1.10, "max"),
+        ("uncontended `read()` time / `ReentrantReadWriteLock`", "UncontendedBenchmark.read", "reentrantReadWriteLock", score, 1.0, "max"),
+        ("contended throughput / non-fair `ReentrantLock`, 2 threads", "ContendedBenchmark.exclusive [2", "reentrant", score, 1.0, "min"),
+        ("contended throughput / non-fair `ReentrantLock`, 4 threads", "ContendedBenchmark.exclusive [4", "reentrant", score, 1.0, "min"),
+        ("contended throughput / non-fair `ReentrantLock`, 8 threads", "ContendedBenchmark.exclusive [8", "reentrant", score, 1.0, "min"),
+        ("p99.9 wait / fair `ReentrantLock`", "WaitTimeTailBenchmark", "reentrant-fair", p999, 2.0, "max"),
+        ("read-mostly (90 %) throughput / `ReentrantReadWriteLock`", "ReadMostlyBenchmark.mixed (readPercent=90)", "reentrant", score, 1.0, "min"),
+        ("read-mostly (99 %) throughput / `ReentrantReadWriteLock`", "ReadMostlyBenchmark.mixed (readPercent=99)", "reentrant", score, 1.0, "min"),
+        ("async hand-off time / async-util", "AsyncHandOffBenchmark", "asyncUtil", score, 1.0, "max"),
+        ("`@WithLock` call with metrics, time / `@ConcurrencyLimit(1)`", "AnnotatedMethodBenchmark", "concurrency-limit", score, 1.5, "max"),
+    ]
+    out = ["Targets (IronFence's measure over the peer's, same run):", "",
+           "| target | IronFence / peer | limit | |", "|---|---|---|---|"]
+    for name, prefix, peer, measure, limit, kind in rows:
+        ours, theirs = find(groups, prefix, "ironfence"), find(groups, prefix, peer)
+        if ours is None or theirs is None or not measure(theirs):
+            continue
+        ratio = measure(ours) / measure(theirs)
+        met = ratio <= limit if kind == "max" else ratio >= limit
+        out.append(f"| {name} | {ratio:.2f} | {'≤' if kind == 'max' else '≥'} {limit:.2f} | {'met' if met else 'missed'} |")
+    allocs = [(impl, alloc(r)) for prefix in ("UncontendedBenchmark.mutex", "UncontendedBenchmark.write", "UncontendedBenchmark.read")
+              for impl, r in [(prefix.rsplit('.', 1)[1], find(groups, prefix, "ironfence"))] if r is not None]
+    if allocs and all(a for _, a in allocs):
+        zero = all(a == "0 B" for _, a in allocs)
+        out.append(f"| allocation, uncontended blocking ({', '.join(f'{i} {a}' for i, a in allocs)}) | | 0 B | {'met' if zero else 'missed'} |")
+    return out
 
 
 if __name__ == "__main__":
