@@ -1,0 +1,6 @@
+/**
+ * {@code @WithLock} / {@code @ReadLocked} on Spring beans: the bean post-processor that adds the
+ * advisor, the interceptor (blocking, {@code CompletionStage} and reactive return types), and
+ * the parsing and checking of each annotated method.
+ */
+package io.ironfence.spring.aop;

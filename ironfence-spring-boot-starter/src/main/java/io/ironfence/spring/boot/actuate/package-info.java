@@ -1,0 +1,2 @@
+/** The {@code locks} actuator endpoint. */
+package io.ironfence.spring.boot.actuate;
