@@ -171,15 +171,8 @@ public final class LockMonitor implements LockListener {
 
     /** @return how long the oldest current hold has lasted, or null if nobody holds the lock */
     public Duration getOldestHold() {
-        long oldest = Long.MAX_VALUE;
-        boolean any = false;
-        for (Holder h : getHolders()) {
-            if (!any || h.grantNanos - oldest < 0) {
-                oldest = h.grantNanos;
-                any = true;
-            }
-        }
-        return any ? Duration.ofNanos(System.nanoTime() - oldest) : null;
+        List<Holder> current = getHolders();
+        return current.isEmpty() ? null : current.get(0).getHeldFor();
     }
 
     /** @return whether the hold has passed the threshold */

@@ -65,13 +65,10 @@ final class LockOperationSource {
             if (!Modifier.isPublic(method.getModifiers()) || method.getDeclaringClass() == Object.class) {
                 return null;
             }
+            // find semantics search the type's superclasses and interfaces, the declaring class among them
             Class<?> type = targetClass != null ? targetClass : method.getDeclaringClass();
             withLock = AnnotatedElementUtils.findMergedAnnotation(type, WithLock.class);
             readLocked = AnnotatedElementUtils.findMergedAnnotation(type, ReadLocked.class);
-            if (withLock == null && readLocked == null) {
-                withLock = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), WithLock.class);
-                readLocked = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), ReadLocked.class);
-            }
         }
         if (withLock == null && readLocked == null) {
             return null;

@@ -79,11 +79,12 @@ public class LocksEndpoint {
                 waiting += each.getQueueLength();
             }
             LockMonitor monitor = lock.getMonitor();
-            Duration oldest = monitor.getOldestHold();
-            int stuck = (int) monitor.getHolders().stream().filter(monitor::isStuck).count();
+            List<LockMonitor.Holder> current = monitor.getHolders(); // oldest first
+            Long oldestMillis = current.isEmpty() ? null : current.get(0).getHeldFor().toMillis();
+            int stuck = (int) current.stream().filter(monitor::isStuck).count();
             return new LockDescriptor(lock.getType().id(), holders, waiting, monitor.getAcquisitions(),
                     monitor.getContended(), monitor.getTimeouts(), monitor.getCancellations(),
-                    monitor.getInterruptions(), oldest != null ? oldest.toMillis() : null, stuck);
+                    monitor.getInterruptions(), oldestMillis, stuck);
         }
     }
 
