@@ -321,7 +321,7 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
 
     private static IllegalStateException conflict(String name, LockType configured, LockType bean) {
         return new IllegalStateException("Lock '" + name + "' is declared twice with different types: "
-                + "ironfence.locks." + name + ".type=" + configured.id() + ", and a bean '" + name + "' that is an "
-                + (bean == LockType.MUTEX ? "Mutex" : "RWLock") + ". Make the types agree, or rename one of them.");
+                + "ironfence.locks." + name + ".type=" + configured.id() + ", and a bean '" + name + "' that is "
+                + (bean == LockType.MUTEX ? "a Mutex" : "an RWLock") + ". Make the types agree, or rename one of them.");
     }
 }
