@@ -85,12 +85,14 @@ abstract class Sync implements ObservableLock {
 
     private static final VarHandle STATE;
     private static final VarHandle LISTENER;
+    private static final VarHandle QUEUE_LENGTH;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(Sync.class, "state", long.class);
             LISTENER = lookup.findVarHandle(Sync.class, "listener", LockListener.class);
+            QUEUE_LENGTH = lookup.findVarHandle(Sync.class, "queueLength", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -119,7 +121,10 @@ abstract class Sync implements ObservableLock {
     private Waiter grantedHead;
     private Waiter grantedTail;
     private Waiter signalTarget;
-    /** Written under QUEUE_LOCK, read anywhere. */
+    /**
+     * Written under QUEUE_LOCK with release stores (it is only observed, never decided on, outside
+     * the lock: no full fence needed), read anywhere.
+     */
     private volatile int queueLength;
     /** Exclusive requests in the queue; guarded by QUEUE_LOCK, published as WRITER_WAITING. */
     private int queuedWriters;
@@ -255,12 +260,23 @@ abstract class Sync implements ObservableLock {
 
     /**
      * Under the queue lock, takes the lock if it is free for this request after all, else queues it.
+     * <p>
+     * Queueing is one CAS that publishes QUEUED (and WRITER_WAITING) and releases the queue lock
+     * together, expecting the busy state the decision was made on: a release either happened
+     * before it, and the CAS fails and we decide again, or sees QUEUED and dispatches. The waiter
+     * is linked in before that CAS (nobody else can see the queue until it succeeds) and unlinked
+     * again if it fails.
      *
      * @return the stamp if acquired, or 0 if queued
      */
     private long enqueueOrAcquire(Waiter w) {
+        if (w.thread != null) {
+            // Only blocking waiters are timed: a blocking head that loses to barging threads for too
+            // long asks for HANDOFF. Asynchronous waiters are granted directly, in order; they skip
+            // the clock read (measured: a seventh of an asynchronous hand-off).
+            w.queuedNanos = System.nanoTime();
+        }
         lockQueue();
-        long stamp;
         for (;;) {
             long s = state;
             boolean free = w.shared
@@ -271,22 +287,22 @@ abstract class Sync implements ObservableLock {
                     checkReaderCapacity(s);
                 }
                 if (STATE.compareAndSet(this, s, w.shared ? s + READER_UNIT : s | WRITER)) {
-                    stamp = w.shared ? SHARED_STAMP : (s & VERSION_MASK) | WRITER;
                     // Never queued, but granted all the same: a later withdraw (a caller cancelling
                     // the future it already got) must find it granted, not unlink a stranger.
-                    w.status = Waiter.GRANTED;
-                    break;
+                    w.setStatus(Waiter.GRANTED);
+                    unlockQueue();
+                    return w.shared ? SHARED_STAMP : (s & VERSION_MASK) | WRITER;
                 }
-            } else if (STATE.compareAndSet(this, s, s | QUEUED | (w.shared ? 0L : WRITER_WAITING))) {
-                // The lock was busy at the instant QUEUED became visible: its release will dispatch.
-                // A writer stops new readers in the same instant.
+            } else {
                 append(w);
-                stamp = 0L;
-                break;
+                // A writer stops new readers in the same instant.
+                long queued = (s | QUEUED | (w.shared ? 0L : WRITER_WAITING)) & ~QUEUE_LOCK;
+                if (STATE.compareAndSet(this, s, queued)) {
+                    return 0L;
+                }
+                unlink(w);
             }
         }
-        unlockQueue();
-        return stamp;
     }
 
     /**
@@ -385,7 +401,7 @@ abstract class Sync implements ObservableLock {
     /** The woken writer won the lock: nobody else can be granted while it holds it exclusively. */
     private void leaveQueueAfterWinning(Waiter w) {
         lockQueue();
-        w.status = Waiter.GRANTED;
+        w.setStatus(Waiter.GRANTED);
         unlink(w);
         unlockQueue();
     }
@@ -410,7 +426,7 @@ abstract class Sync implements ObservableLock {
             long s;
             while (((s = state) & WRITER) == 0L && (s & READER_MASK) != READER_MASK) {
                 if (STATE.compareAndSet(this, s, s + READER_UNIT)) {
-                    w.status = Waiter.GRANTED;
+                    w.setStatus(Waiter.GRANTED);
                     unlink(w);
                     do {
                         s = state;
@@ -451,7 +467,7 @@ abstract class Sync implements ObservableLock {
             return status;
         }
         if (status == Waiter.WAITING) {
-            w.status = Waiter.CANCELLED;
+            w.setStatus(Waiter.CANCELLED);
             // WOKEN only ever marks the head: if the head leaves, so does the mark.
             long clear = w == head ? WOKEN : 0L;
             unlink(w);
@@ -603,8 +619,10 @@ abstract class Sync implements ObservableLock {
                     } else {
                         next = (next | WRITER) & ~WOKEN;
                         grants++;
-                        if ((next & HANDOFF) != 0L
-                                && (w.next == null || System.nanoTime() - w.queuedNanos < HANDOFF_AFTER_NANOS)) {
+                        // HANDOFF ends with the queue, or with a blocking waiter that had not waited
+                        // long; asynchronous waiters are untimed and leave the mode as it is.
+                        if ((next & HANDOFF) != 0L && (w.next == null || w.thread != null
+                                && System.nanoTime() - w.queuedNanos < HANDOFF_AFTER_NANOS)) {
                             next &= ~HANDOFF;
                         }
                     }
@@ -620,7 +638,7 @@ abstract class Sync implements ObservableLock {
             Waiter w = head;
             unlink(w);
             w.stamp = w.shared ? SHARED_STAMP : stamp;
-            w.status = Waiter.GRANTED;
+            w.setStatus(Waiter.GRANTED);
             if (grantedTail == null) {
                 grantedHead = w;
             } else {
@@ -640,7 +658,6 @@ abstract class Sync implements ObservableLock {
     }
 
     private void append(Waiter w) {
-        w.queuedNanos = System.nanoTime();
         w.prev = tail;
         if (tail == null) {
             head = w;
@@ -648,7 +665,7 @@ abstract class Sync implements ObservableLock {
             tail.next = w;
         }
         tail = w;
-        queueLength = queueLength + 1;
+        QUEUE_LENGTH.setRelease(this, queueLength + 1);
         if (!w.shared) {
             queuedWriters++;
         }
@@ -669,7 +686,7 @@ abstract class Sync implements ObservableLock {
         }
         w.prev = null;
         w.next = null;
-        queueLength = queueLength - 1;
+        QUEUE_LENGTH.setRelease(this, queueLength - 1);
         if (!w.shared) {
             queuedWriters--;
         }

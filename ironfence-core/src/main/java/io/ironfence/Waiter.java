@@ -1,11 +1,24 @@
 package io.ironfence;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * One queued request: a parked thread, or an asynchronous request's future. Links and the grant
  * list are guarded by the owning lock's queue lock; {@link #status} and {@link #signalled} are read
  * by the waiting thread without it.
  */
 final class Waiter {
+
+    private static final VarHandle STATUS;
+
+    static {
+        try {
+            STATUS = MethodHandles.lookup().findVarHandle(Waiter.class, "status", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     static final boolean SHARED = true;
     static final boolean EXCLUSIVE = false;
@@ -23,6 +36,7 @@ final class Waiter {
     Waiter prev;
     Waiter next;
     Waiter nextGranted;
+    /** When a blocking waiter queued (for HANDOFF); asynchronous waiters are not timed. */
     long queuedNanos;
     /** The granted hold's stamp; written before {@link #status} becomes GRANTED. */
     long stamp;
@@ -36,5 +50,14 @@ final class Waiter {
         this.shared = shared;
         this.thread = thread;
         this.request = request;
+    }
+
+    /**
+     * Changes the status, under the queue lock. A release store is enough: readers outside the lock
+     * only need the stamp written before it, and the queue lock's release (a full-fence CAS) follows
+     * before anyone is woken. A plain volatile store would add a second full fence to every grant.
+     */
+    void setStatus(int status) {
+        STATUS.setRelease(this, status);
     }
 }
