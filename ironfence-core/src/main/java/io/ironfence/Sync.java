@@ -321,10 +321,7 @@ abstract class Sync implements ObservableLock {
                 }
                 if (w.signalled) {
                     w.signalled = false;
-                    long stamp = w.shared ? takeShareAsHead(w) : tryAcquireAsHead();
-                    if (stamp != 0L && w.shared) {
-                        return stamp;
-                    }
+                    long stamp = w.shared ? takeShareAsHead(w) : tryAcquireAsHead(w);
                     if (stamp == 0L && System.nanoTime() - w.queuedNanos >= HANDOFF_AFTER_NANOS) {
                         requestHandoff(w);
                         continue;
@@ -333,11 +330,10 @@ abstract class Sync implements ObservableLock {
                         // Lost to a barging thread: go back to sleep. Clearing WOKEN fails if the
                         // lock was released meanwhile (releases that saw WOKEN woke nobody), and then
                         // we compete again; once it is clear, the next release wakes us.
-                        stamp = sleepOrAcquireAsHead();
+                        stamp = sleepOrAcquireAsHead(w);
                     }
                     if (stamp != 0L) {
-                        leaveQueueAfterWinning(w);
-                        return stamp;
+                        return stamp; // it left the queue as it won
                     }
                 }
                 if (how == TIMED) {
@@ -369,10 +365,10 @@ abstract class Sync implements ObservableLock {
     }
 
     /** The woken head competes with barging threads; HANDOFF does not apply to it. Winning ends WOKEN. */
-    private long tryAcquireAsHead() {
+    private long tryAcquireAsHead(Waiter w) {
         long s;
         while (((s = state) & HELD) == 0L) {
-            if (STATE.compareAndSet(this, s, (s | WRITER) & ~WOKEN)) {
+            if (winAsHead(w, s)) {
                 return (s & VERSION_MASK) | WRITER;
             }
         }
@@ -385,11 +381,11 @@ abstract class Sync implements ObservableLock {
      *
      * @return the stamp if it took the lock, else 0 (WOKEN is clear: park)
      */
-    private long sleepOrAcquireAsHead() {
+    private long sleepOrAcquireAsHead(Waiter w) {
         for (;;) {
             long s = state;
             if ((s & HELD) == 0L) {
-                if (STATE.compareAndSet(this, s, (s | WRITER) & ~WOKEN)) {
+                if (winAsHead(w, s)) {
                     return (s & VERSION_MASK) | WRITER;
                 }
             } else if (STATE.compareAndSet(this, s, s & ~WOKEN)) {
@@ -398,12 +394,26 @@ abstract class Sync implements ObservableLock {
         }
     }
 
-    /** The woken writer won the lock: nobody else can be granted while it holds it exclusively. */
-    private void leaveQueueAfterWinning(Waiter w) {
-        lockQueue();
+    /**
+     * The woken head writer takes the free lock and leaves the queue (nobody else can be granted
+     * while it holds the lock exclusively). If the queue lock is free too, one CAS takes both:
+     * the head's win is the hot path of a contended lock, and every CAS on the state word is a
+     * cache-line transfer between the competing cores.
+     *
+     * @return false if the state changed under us (nothing taken)
+     */
+    private boolean winAsHead(Waiter w, long s) {
+        boolean withQueueLock = (s & QUEUE_LOCK) == 0L;
+        if (!STATE.compareAndSet(this, s, (s | WRITER | (withQueueLock ? QUEUE_LOCK : 0L)) & ~WOKEN)) {
+            return false;
+        }
+        if (!withQueueLock) {
+            lockQueue();
+        }
         w.setStatus(Waiter.GRANTED);
         unlink(w);
         unlockQueue();
+        return true;
     }
 
     /**
@@ -603,7 +613,7 @@ abstract class Sync implements ObservableLock {
                 if (w.thread != null && (next & HANDOFF) == 0L) {
                     // A parked reader granted directly would hold the lock while it wakes up, and a
                     // writer would wait out that wake-up: wake it to take its share instead. It
-                    // passes the wake-up on to the readers behind it (leaveQueueAfterWinning).
+                    // passes the wake-up on to the readers behind it (takeShareAsHead).
                     contender = w;
                     break;
                 }
