@@ -78,6 +78,11 @@ abstract class Sync implements ObservableLock {
     /** Spins on a busy queue lock before yielding the processor to its holder. */
     private static final int QUEUE_LOCK_SPINS = 64;
 
+    /** Outcomes of {@link #dispatch(long, long, boolean)}. */
+    private static final int RETRY = 0;
+    private static final int DISPATCHED = 1;
+    private static final int DISPATCHED_AND_UNLOCKED = 2;
+
     static final int UNINTERRUPTIBLY = 0;
     static final int INTERRUPTIBLY = 1;
     static final int TRY = 2;
@@ -582,7 +587,11 @@ abstract class Sync implements ObservableLock {
             } else {
                 update = ((s + VERSION_UNIT) & ~WRITER) + keepShared;
             }
-            if (dispatch(s, update)) {
+            int outcome = dispatch(s, update, true);
+            if (outcome == DISPATCHED_AND_UNLOCKED) {
+                return true;
+            }
+            if (outcome == DISPATCHED) {
                 released = true;
                 break;
             }
@@ -602,6 +611,21 @@ abstract class Sync implements ObservableLock {
      * @return false if the CAS failed (a fast path changed the state); the caller re-reads and retries
      */
     private boolean dispatch(long expect, long update) {
+        return dispatch(expect, update, false) != RETRY;
+    }
+
+    /**
+     * {@link #dispatch(long, long)}, which may also release the queue lock in its CAS when it
+     * grants nothing (the common release of a contended lock, which only wakes the head to
+     * compete): the queue is unchanged then, so QUEUED and WRITER_WAITING in the state are still
+     * right, and that saves the queue-unlock CAS. The head is then signalled and woken after the
+     * CAS; a signal that reaches a waiter that has since left the queue costs it one spurious
+     * wake-up, which every park tolerates.
+     *
+     * @return {@link #RETRY}, {@link #DISPATCHED} (queue lock still held) or
+     *         {@link #DISPATCHED_AND_UNLOCKED} (queue lock released, contender woken)
+     */
+    private int dispatch(long expect, long update, boolean mayUnlockQueue) {
         long next = update;
         int grants = 0;
         Waiter contender = null;
@@ -640,8 +664,18 @@ abstract class Sync implements ObservableLock {
                 break;
             }
         }
+        if (mayUnlockQueue && grants == 0) {
+            if (!STATE.compareAndSet(this, expect, next & ~QUEUE_LOCK)) {
+                return RETRY;
+            }
+            if (contender != null) {
+                contender.signalled = true;
+                LockSupport.unpark(contender.thread);
+            }
+            return DISPATCHED_AND_UNLOCKED;
+        }
         if (!STATE.compareAndSet(this, expect, next)) {
-            return false;
+            return RETRY;
         }
         long stamp = (next & VERSION_MASK) | WRITER;
         for (; grants > 0; grants--) {
@@ -664,7 +698,7 @@ abstract class Sync implements ObservableLock {
             contender.signalled = true;
             signalTarget = contender;
         }
-        return true;
+        return DISPATCHED;
     }
 
     private void append(Waiter w) {
