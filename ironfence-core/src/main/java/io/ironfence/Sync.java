@@ -668,7 +668,8 @@ abstract class Sync implements ObservableLock {
             if (!STATE.compareAndSet(this, expect, next & ~QUEUE_LOCK)) {
                 return RETRY;
             }
-            if (contender != null) {
+            // As below: a reader that still has an unconsumed signal is awake or about to be.
+            if (contender != null && (!contender.shared || !contender.signalled)) {
                 contender.signalled = true;
                 LockSupport.unpark(contender.thread);
             }
