@@ -20,11 +20,14 @@ import java.util.concurrent.CompletableFuture;
  * <p>Waiting, fairness, timeouts, interrupts, cancellation and the thread that completes an
  * asynchronous request work as for {@link Mutex}; writes behave like a mutex's holds. In addition:
  * <ul>
- *   <li>Requests are served in arrival order: a reader that arrives while a writer waits queues
- *       behind it, so a stream of readers never starves a writer. When a writer releases, every
- *       reader at the head of the queue is let in: asynchronous ones at once, parked ones as they
- *       wake (each wakes the next), so that no hold is kept by a thread still waking up.</li>
- *   <li>{@link #tryRead()} succeeds only if no writer holds or waits for the lock; {@link #tryWrite()}
+ *   <li>Queued requests are served in arrival order, and a reader that arrives while a writer is
+ *       first in the queue queues behind it, so a stream of readers never starves a writer. A new
+ *       reader may join the readers already in while a writer waits behind queued readers (as with
+ *       a non-fair {@code ReentrantReadWriteLock}): those readers are served first, then the writer
+ *       is first in line. When a writer releases, every reader at the head of the queue is let in:
+ *       asynchronous ones at once, parked ones as they wake (each wakes the next), so that no hold
+ *       is kept by a thread still waking up.</li>
+ *   <li>{@link #tryRead()} succeeds only if no writer holds the lock or is first in line; {@link #tryWrite()}
  *       may take a free lock ahead of queued waiters, as {@link Mutex#tryLock()} does.</li>
  *   <li>Read holds have no owner thread. A thread that holds the write lock through a blocking call
  *       and then waits to read or write gets {@link IllegalStateException} (use
@@ -94,7 +97,7 @@ public final class RWLock<T> extends Sync {
     }
 
     /**
-     * Takes a read hold if that is possible now without passing a waiting writer; never waits.
+     * Takes a read hold if no writer holds the lock or is first in line for it; never waits.
      *
      * @return the guard, or empty
      */

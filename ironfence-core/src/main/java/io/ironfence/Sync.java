@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  *   bit 2        QUEUE_LOCK  a thread is editing the wait queue
  *   bit 3        HANDOFF     starvation mode: the lock passes straight to the head of the queue
  *   bit 4        WOKEN       the blocking writer at the head was woken to compete and is awake
- *   bit 5        WRITER_WAITING  a writer is queued: new readers queue behind it
+ *   bit 5        WRITER_WAITING  a writer is first in the queue: new readers queue behind it
  *   bits 6..31   readers     number of shared holds
  *   bits 32..63  version     bumped by every exclusive release
  * </pre>
@@ -48,7 +48,10 @@ import java.util.concurrent.locks.LockSupport;
  * cannot compete), in arrival order. Parked readers at the head are woken to take their share, each
  * passing the wake-up on: a reader granted while parked would hold the lock through its wake-up,
  * and writers would wait that out (measured: read-mostly throughput fell a hundredfold). New
- * readers never pass a queued writer (WRITER_WAITING), but join while only readers are queued.
+ * readers never pass a writer that is first in the queue (WRITER_WAITING), as in
+ * ReentrantReadWriteLock's non-fair mode; they may pass one queued behind readers, which are served
+ * before it, so it becomes first after a bounded number of grants (and readers arriving while those
+ * wake up need not park: measured, parking them halved read-mostly throughput).
  */
 abstract class Sync implements ObservableLock {
 
@@ -131,8 +134,6 @@ abstract class Sync implements ObservableLock {
      * the lock: no full fence needed), read anywhere.
      */
     private volatile int queueLength;
-    /** Exclusive requests in the queue; guarded by QUEUE_LOCK, published as WRITER_WAITING. */
-    private int queuedWriters;
 
     Sync(String name, String kind, Object value) {
         this.name = name != null ? name : kind + "@" + Integer.toHexString(System.identityHashCode(this));
@@ -285,7 +286,7 @@ abstract class Sync implements ObservableLock {
         for (;;) {
             long s = state;
             boolean free = w.shared
-                    ? (s & (WRITER | HANDOFF)) == 0L && queuedWriters == 0
+                    ? (s & (WRITER | HANDOFF)) == 0L && (head == null || head.shared)
                     : (s & (HELD | HANDOFF)) == 0L;
             if (free) {
                 if (w.shared) {
@@ -300,8 +301,8 @@ abstract class Sync implements ObservableLock {
                 }
             } else {
                 append(w);
-                // A writer stops new readers in the same instant.
-                long queued = (s | QUEUED | (w.shared ? 0L : WRITER_WAITING)) & ~QUEUE_LOCK;
+                // A writer that is now first stops new readers in the same instant.
+                long queued = (s | QUEUED | (w == head && !w.shared ? WRITER_WAITING : 0L)) & ~QUEUE_LOCK;
                 if (STATE.compareAndSet(this, s, queued)) {
                     return 0L;
                 }
@@ -711,9 +712,6 @@ abstract class Sync implements ObservableLock {
         }
         tail = w;
         QUEUE_LENGTH.setRelease(this, queueLength + 1);
-        if (!w.shared) {
-            queuedWriters++;
-        }
     }
 
     private void unlink(Waiter w) {
@@ -732,9 +730,6 @@ abstract class Sync implements ObservableLock {
         w.prev = null;
         w.next = null;
         QUEUE_LENGTH.setRelease(this, queueLength - 1);
-        if (!w.shared) {
-            queuedWriters--;
-        }
     }
 
     private void lockQueue() {
@@ -761,7 +756,7 @@ abstract class Sync implements ObservableLock {
             long s = state;
             long next = s & ~QUEUE_LOCK;
             next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
-            next = queuedWriters > 0 ? next | WRITER_WAITING : next & ~WRITER_WAITING;
+            next = head != null && !head.shared ? next | WRITER_WAITING : next & ~WRITER_WAITING;
             if (STATE.compareAndSet(this, s, next)) {
                 return;
             }
