@@ -665,19 +665,26 @@ abstract class Sync implements ObservableLock {
                 break;
             }
         }
-        if (mayUnlockQueue && grants == 0) {
-            if (!STATE.compareAndSet(this, expect, next & ~QUEUE_LOCK)) {
-                return RETRY;
-            }
-            // As below: a reader that still has an unconsumed signal is awake or about to be.
-            if (contender != null && (!contender.shared || !contender.signalled)) {
-                contender.signalled = true;
-                LockSupport.unpark(contender.thread);
+        boolean unlockQueue = mayUnlockQueue && grants == 0;
+        if (!STATE.compareAndSet(this, expect, unlockQueue ? next & ~QUEUE_LOCK : next)) {
+            return RETRY;
+        }
+        // A writer's WOKEN went up in the CAS above; it clears it only with a CAS that also sees
+        // the lock held, so a release either sees WOKEN and relies on the awake head, or wakes it
+        // again. A reader clears its flag before it takes the queue lock to try: either it tries
+        // after this dispatch, or we see the flag clear and wake it again.
+        Waiter wake = contender != null && (!contender.shared || !contender.signalled) ? contender : null;
+        if (wake != null) {
+            wake.signalled = true;
+        }
+        if (unlockQueue) {
+            if (wake != null) {
+                LockSupport.unpark(wake.thread);
             }
             return DISPATCHED_AND_UNLOCKED;
         }
-        if (!STATE.compareAndSet(this, expect, next)) {
-            return RETRY;
+        if (wake != null) {
+            signalTarget = wake; // woken by unlockQueueAndWake, outside the queue lock
         }
         long stamp = (next & VERSION_MASK) | WRITER;
         for (; grants > 0; grants--) {
@@ -691,14 +698,6 @@ abstract class Sync implements ObservableLock {
                 grantedTail.nextGranted = w;
             }
             grantedTail = w;
-        }
-        // A writer's WOKEN went up in the CAS above; it clears it only with a CAS that also sees
-        // the lock held, so a release either sees WOKEN and relies on the awake head, or wakes it
-        // again. A reader clears its flag before it takes the queue lock to try: either it tries
-        // after this dispatch, or we see the flag clear and wake it again.
-        if (contender != null && (!contender.shared || !contender.signalled)) {
-            contender.signalled = true;
-            signalTarget = contender;
         }
         return DISPATCHED;
     }
