@@ -286,7 +286,7 @@ abstract class Sync implements ObservableLock {
         for (;;) {
             long s = state;
             boolean free = w.shared
-                    ? (s & (WRITER | HANDOFF)) == 0L && (head == null || head.shared)
+                    ? (s & (WRITER | HANDOFF)) == 0L && !writerFirst()
                     : (s & (HELD | HANDOFF)) == 0L;
             if (free) {
                 if (w.shared) {
@@ -302,7 +302,7 @@ abstract class Sync implements ObservableLock {
             } else {
                 append(w);
                 // A writer that is now first stops new readers in the same instant.
-                long queued = (s | QUEUED | (w == head && !w.shared ? WRITER_WAITING : 0L)) & ~QUEUE_LOCK;
+                long queued = (s | QUEUED | (writerFirst() ? WRITER_WAITING : 0L)) & ~QUEUE_LOCK;
                 if (STATE.compareAndSet(this, s, queued)) {
                     return 0L;
                 }
@@ -731,6 +731,11 @@ abstract class Sync implements ObservableLock {
         QUEUE_LENGTH.setRelease(this, queueLength - 1);
     }
 
+    /** Under the queue lock: whether a writer is first in line (published as WRITER_WAITING). */
+    private boolean writerFirst() {
+        return head != null && !head.shared;
+    }
+
     private void lockQueue() {
         for (int spins = 0;; spins++) {
             long s = state;
@@ -755,7 +760,7 @@ abstract class Sync implements ObservableLock {
             long s = state;
             long next = s & ~QUEUE_LOCK;
             next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
-            next = head != null && !head.shared ? next | WRITER_WAITING : next & ~WRITER_WAITING;
+            next = writerFirst() ? next | WRITER_WAITING : next & ~WRITER_WAITING;
             if (STATE.compareAndSet(this, s, next)) {
                 return;
             }
