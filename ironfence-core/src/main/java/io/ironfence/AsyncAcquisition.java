@@ -22,18 +22,15 @@ import java.util.function.Supplier;
  *       away with the lock still held.</li>
  * </ul>
  */
-final class AsyncAcquisition<G extends Guard<?>> extends CompletableFuture<G> {
+final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
 
     private final Sync lock;
-    private final boolean shared;
     private final LockListener listener;
     private final long requestNanos;
-    /** The queue entry, or null if the lock was granted at once. Set before the future is published. */
-    Waiter waiter;
 
     AsyncAcquisition(Sync lock, boolean shared, LockListener listener, long requestNanos) {
+        super(shared, null);
         this.lock = lock;
-        this.shared = shared;
         this.listener = listener;
         this.requestNanos = requestNanos;
     }
@@ -113,20 +110,18 @@ final class AsyncAcquisition<G extends Guard<?>> extends CompletableFuture<G> {
     }
 
     private void checkObtrusionAllowed() {
-        Waiter w = waiter;
-        int status = w == null ? Waiter.GRANTED : lock.withdraw(w);
-        if (status == Waiter.GRANTED) {
+        int status = lock.withdraw(this);
+        if (status == GRANTED) {
             throw new IllegalStateException("The lock " + lock.getName() + " has been granted to this future; "
                     + "obtruding would lose the guard and leave the lock held. Close the guard instead");
         }
-        if (status == Waiter.WAITING) {
+        if (status == WAITING) {
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }
 
     private void withdraw() {
-        Waiter w = waiter;
-        if (w != null && w.status == Waiter.WAITING && lock.withdraw(w) == Waiter.WAITING) {
+        if (status == WAITING && lock.withdraw(this) == WAITING) {
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }

@@ -15,13 +15,13 @@ final class HandOff {
     private static final ThreadLocal<HandOff> CURRENT = ThreadLocal.withInitial(HandOff::new);
 
     private boolean delivering;
-    private Waiter first;
-    private Waiter last;
+    private Waiter<?> first;
+    private Waiter<?> last;
 
     private HandOff() {
     }
 
-    static void deliver(Waiter granted) {
+    static void deliver(Waiter<?> granted) {
         HandOff handOff = CURRENT.get();
         if (handOff.delivering) {
             handOff.enqueue(granted);
@@ -30,9 +30,9 @@ final class HandOff {
         handOff.delivering = true;
         Throwable failure = null;
         try {
-            for (Waiter w = granted; w != null; w = handOff.poll()) {
+            for (Waiter<?> w = granted; w != null; w = handOff.poll()) {
                 try {
-                    w.request.grant(w.stamp, true);
+                    ((AsyncAcquisition<?>) w).grant(w.stamp, true);
                 } catch (Throwable t) {
                     // Keep delivering: a grant left undelivered would leave the lock held forever.
                     if (failure == null) {
@@ -52,7 +52,7 @@ final class HandOff {
         }
     }
 
-    private void enqueue(Waiter w) {
+    private void enqueue(Waiter<?> w) {
         if (last == null) {
             first = w;
         } else {
@@ -61,8 +61,8 @@ final class HandOff {
         last = w;
     }
 
-    private Waiter poll() {
-        Waiter w = first;
+    private Waiter<?> poll() {
+        Waiter<?> w = first;
         if (w != null) {
             first = w.nextGranted;
             if (first == null) {

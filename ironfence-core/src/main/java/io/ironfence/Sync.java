@@ -124,11 +124,11 @@ abstract class Sync implements ObservableLock {
     private final String name;
 
     // Guarded by QUEUE_LOCK.
-    private Waiter head;
-    private Waiter tail;
-    private Waiter grantedHead;
-    private Waiter grantedTail;
-    private Waiter signalTarget;
+    private Waiter<?> head;
+    private Waiter<?> tail;
+    private Waiter<?> grantedHead;
+    private Waiter<?> grantedTail;
+    private Waiter<?> signalTarget;
     /**
      * Written under QUEUE_LOCK with release stores (it is only observed, never decided on, outside
      * the lock: no full fence needed), read anywhere.
@@ -185,7 +185,7 @@ abstract class Sync implements ObservableLock {
                         + Thread.currentThread().getName() + "); waiting for it again would deadlock. "
                         + "Close the guard you hold first, or use the guard you already have");
             }
-            Waiter w = new Waiter(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, Thread.currentThread(), null);
+            Waiter<?> w = new Waiter<>(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, Thread.currentThread());
             stamp = enqueueOrAcquire(w);
             if (stamp == 0L) {
                 try {
@@ -224,12 +224,13 @@ abstract class Sync implements ObservableLock {
         AsyncAcquisition<G> future = new AsyncAcquisition<>(this, shared, l, requested);
         long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
         if (stamp == 0L) {
-            Waiter w = new Waiter(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, null, future);
-            future.waiter = w;
-            stamp = enqueueOrAcquire(w);
+            stamp = enqueueOrAcquire(future);
             if (stamp == 0L) {
                 return future;
             }
+        } else {
+            // Never queued: a caller cancelling the future it got must find it granted.
+            future.setStatus(Waiter.GRANTED);
         }
         future.grant(stamp, false);
         return future;
@@ -275,7 +276,7 @@ abstract class Sync implements ObservableLock {
      *
      * @return the stamp if acquired, or 0 if queued
      */
-    private long enqueueOrAcquire(Waiter w) {
+    private long enqueueOrAcquire(Waiter<?> w) {
         if (w.thread != null) {
             // Only blocking waiters are timed: a blocking head that loses to barging threads for too
             // long asks for HANDOFF. Asynchronous waiters are granted directly, in order; they skip
@@ -317,7 +318,7 @@ abstract class Sync implements ObservableLock {
      *
      * @return the stamp, or 0 on timeout
      */
-    private long awaitGrant(Waiter w, int how, long nanos) throws InterruptedException {
+    private long awaitGrant(Waiter<?> w, int how, long nanos) throws InterruptedException {
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
         boolean interrupted = false;
         try {
@@ -371,7 +372,7 @@ abstract class Sync implements ObservableLock {
     }
 
     /** The woken head competes with barging threads; HANDOFF does not apply to it. Winning ends WOKEN. */
-    private long tryAcquireAsHead(Waiter w) {
+    private long tryAcquireAsHead(Waiter<?> w) {
         long s;
         while (((s = state) & HELD) == 0L) {
             if (winAsHead(w, s)) {
@@ -387,7 +388,7 @@ abstract class Sync implements ObservableLock {
      *
      * @return the stamp if it took the lock, else 0 (WOKEN is clear: park)
      */
-    private long sleepOrAcquireAsHead(Waiter w) {
+    private long sleepOrAcquireAsHead(Waiter<?> w) {
         for (;;) {
             long s = state;
             if ((s & HELD) == 0L) {
@@ -408,7 +409,7 @@ abstract class Sync implements ObservableLock {
      *
      * @return false if the state changed under us (nothing taken)
      */
-    private boolean winAsHead(Waiter w, long s) {
+    private boolean winAsHead(Waiter<?> w, long s) {
         boolean withQueueLock = (s & QUEUE_LOCK) == 0L;
         if (!STATE.compareAndSet(this, s, (s | WRITER | (withQueueLock ? QUEUE_LOCK : 0L)) & ~WOKEN)) {
             return false;
@@ -433,7 +434,7 @@ abstract class Sync implements ObservableLock {
      *
      * @return the stamp, or 0 if a writer holds the lock (its release wakes us again)
      */
-    private long takeShareAsHead(Waiter w) {
+    private long takeShareAsHead(Waiter<?> w) {
         lockQueue();
         long stamp = 0L;
         if (w.status == Waiter.GRANTED) {
@@ -457,7 +458,7 @@ abstract class Sync implements ObservableLock {
     }
 
     /** The head lost to barging threads for too long: from now on the lock is handed to it. */
-    private void requestHandoff(Waiter w) {
+    private void requestHandoff(Waiter<?> w) {
         lockQueue();
         if (w.status == Waiter.WAITING) {
             long s;
@@ -475,7 +476,7 @@ abstract class Sync implements ObservableLock {
      *         {@link Waiter#CANCELLED} if it was withdrawn before, {@link Waiter#GRANTED} if it had
      *         been granted (the request now holds the lock)
      */
-    final int withdraw(Waiter w) {
+    final int withdraw(Waiter<?> w) {
         lockQueue();
         int status = w.status;
         if (status == Waiter.GRANTED) {
@@ -629,8 +630,8 @@ abstract class Sync implements ObservableLock {
     private int dispatch(long expect, long update, boolean mayUnlockQueue) {
         long next = update;
         int grants = 0;
-        Waiter contender = null;
-        for (Waiter w = head; w != null; w = w.next) {
+        Waiter<?> contender = null;
+        for (Waiter<?> w = head; w != null; w = w.next) {
             if (w.shared) {
                 if ((next & WRITER) != 0L || (next & READER_MASK) == READER_MASK) {
                     break;
@@ -673,7 +674,7 @@ abstract class Sync implements ObservableLock {
         // the lock held, so a release either sees WOKEN and relies on the awake head, or wakes it
         // again. A reader clears its flag before it takes the queue lock to try: either it tries
         // after this dispatch, or we see the flag clear and wake it again.
-        Waiter wake = contender != null && (!contender.shared || !contender.signalled) ? contender : null;
+        Waiter<?> wake = contender != null && (!contender.shared || !contender.signalled) ? contender : null;
         if (wake != null) {
             wake.signalled = true;
         }
@@ -688,7 +689,7 @@ abstract class Sync implements ObservableLock {
         }
         long stamp = (next & VERSION_MASK) | WRITER;
         for (; grants > 0; grants--) {
-            Waiter w = head;
+            Waiter<?> w = head;
             unlink(w);
             w.stamp = w.shared ? SHARED_STAMP : stamp;
             w.setStatus(Waiter.GRANTED);
@@ -702,7 +703,7 @@ abstract class Sync implements ObservableLock {
         return DISPATCHED;
     }
 
-    private void append(Waiter w) {
+    private void append(Waiter<?> w) {
         w.prev = tail;
         if (tail == null) {
             head = w;
@@ -713,9 +714,9 @@ abstract class Sync implements ObservableLock {
         QUEUE_LENGTH.setRelease(this, queueLength + 1);
     }
 
-    private void unlink(Waiter w) {
-        Waiter p = w.prev;
-        Waiter n = w.next;
+    private void unlink(Waiter<?> w) {
+        Waiter<?> p = w.prev;
+        Waiter<?> n = w.next;
         if (p == null) {
             head = n;
         } else {
@@ -769,15 +770,15 @@ abstract class Sync implements ObservableLock {
 
     /** Releases the queue lock, then wakes what {@link #dispatch} decided, outside of it. */
     private void unlockQueueAndWake() {
-        Waiter granted = grantedHead;
-        Waiter contender = signalTarget;
+        Waiter<?> granted = grantedHead;
+        Waiter<?> contender = signalTarget;
         grantedHead = grantedTail = signalTarget = null;
         unlockQueue();
         if (contender != null) {
             LockSupport.unpark(contender.thread);
         }
         while (granted != null) {
-            Waiter next = granted.nextGranted;
+            Waiter<?> next = granted.nextGranted;
             granted.nextGranted = null;
             if (granted.thread != null) {
                 LockSupport.unpark(granted.thread);

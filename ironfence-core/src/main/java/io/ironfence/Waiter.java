@@ -2,13 +2,21 @@ package io.ironfence;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * One queued request: a parked thread, or an asynchronous request's future. Links and the grant
- * list are guarded by the owning lock's queue lock; {@link #status} and {@link #signalled} are read
- * by the waiting thread without it.
+ * One queued request: a parked thread, or an asynchronous request, which is then the very future its
+ * caller holds ({@link AsyncAcquisition}). Links and the grant list are guarded by the owning lock's
+ * queue lock; {@link #status} and {@link #signalled} are read by the waiting thread without it.
+ * <p>
+ * Every queue node is a {@link CompletableFuture} so that an asynchronous request is one object,
+ * not a future plus a node (as in IBM async-util's {@code FairAsyncLock}): a blocking waiter carries
+ * two unused future fields for that, an asynchronous hand-off one allocation and one indirection
+ * less. The future half of a blocking waiter is never completed and never leaves the lock.
+ *
+ * @param <G> the guard type an asynchronous request completes with
  */
-final class Waiter {
+class Waiter<G> extends CompletableFuture<G> {
 
     private static final VarHandle STATUS;
 
@@ -30,26 +38,27 @@ final class Waiter {
     final boolean shared;
     /** The parked thread, or null for an asynchronous request. */
     final Thread thread;
-    /** The future of an asynchronous request, or null. */
-    final AsyncAcquisition<?> request;
 
-    Waiter prev;
-    Waiter next;
-    Waiter nextGranted;
+    Waiter<?> prev;
+    Waiter<?> next;
+    Waiter<?> nextGranted;
     /** When a blocking waiter queued (for HANDOFF); asynchronous waiters are not timed. */
     long queuedNanos;
     /** The granted hold's stamp; written before {@link #status} becomes GRANTED. */
     long stamp;
 
-    /** WAITING, then GRANTED or CANCELLED, changed only under the queue lock. */
+    /**
+     * WAITING, then GRANTED or CANCELLED, changed only under the queue lock (or, for a request
+     * granted before it was ever queued, before the request is published).
+     */
     volatile int status;
     /** Set when the free lock is offered to this head-of-queue writer, to compete for it. */
     volatile boolean signalled;
 
-    Waiter(boolean shared, Thread thread, AsyncAcquisition<?> request) {
+    /** A blocking waiter. */
+    Waiter(boolean shared, Thread thread) {
         this.shared = shared;
         this.thread = thread;
-        this.request = request;
     }
 
     /**
