@@ -121,7 +121,9 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     }
 
     private void withdraw() {
-        if (status == WAITING && lock.withdraw(this) == WAITING) {
+        // Under the queue lock, never on a look at the status without it: a grant may still be
+        // undone (see Sync#dispatch).
+        if (lock.withdraw(this) == WAITING) {
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }

@@ -617,19 +617,27 @@ abstract class Sync implements ObservableLock {
     }
 
     /**
-     * {@link #dispatch(long, long)}, which may also release the queue lock in its CAS when it
-     * grants nothing (the common release of a contended lock, which only wakes the head to
-     * compete): the queue is unchanged then, so QUEUED and WRITER_WAITING in the state are still
-     * right, and that saves the queue-unlock CAS. The head is then signalled and woken after the
-     * CAS; a signal that reaches a waiter that has since left the queue costs it one spurious
-     * wake-up, which every park tolerates.
+     * {@link #dispatch(long, long)}, which may also release the queue lock in its CAS, saving the
+     * queue-unlock CAS, unless it grants a blocking waiter. That covers the common release of a
+     * contended lock, which only wakes the head to compete (the queue is unchanged), and the
+     * hand-off from one asynchronous request to the next (the release of an asynchronous chain).
+     * <p>
+     * The grants are unlinked before that CAS, so that its QUEUED and WRITER_WAITING describe the
+     * queue after them, and put back if it fails. Until then their GRANTED status is provisional,
+     * which is why only asynchronous requests may be granted this way: nothing reads their status
+     * without the queue lock ({@link AsyncAcquisition} withdraws under it), whereas a parked thread
+     * woken spuriously would act on it. The contender is signalled and woken, and the grants
+     * delivered, after the CAS; a signal that reaches a waiter that has since left the queue costs
+     * it one spurious wake-up, which every park tolerates.
      *
-     * @return {@link #RETRY}, {@link #DISPATCHED} (queue lock still held) or
-     *         {@link #DISPATCHED_AND_UNLOCKED} (queue lock released, contender woken)
+     * @return {@link #RETRY}, {@link #DISPATCHED} (queue lock still held, grants and contender
+     *         left for {@link #unlockQueueAndWake}) or {@link #DISPATCHED_AND_UNLOCKED} (queue lock
+     *         released, contender woken, grants delivered)
      */
     private int dispatch(long expect, long update, boolean mayUnlockQueue) {
         long next = update;
         int grants = 0;
+        boolean grantsBlocking = false;
         Waiter<?> contender = null;
         for (Waiter<?> w = head; w != null; w = w.next) {
             if (w.shared) {
@@ -645,6 +653,7 @@ abstract class Sync implements ObservableLock {
                 }
                 next += READER_UNIT;
                 grants++;
+                grantsBlocking |= w.thread != null;
             } else {
                 if ((next & HELD) == 0L) {
                     if (w.thread != null && (next & HANDOFF) == 0L) {
@@ -655,6 +664,7 @@ abstract class Sync implements ObservableLock {
                     } else {
                         next = (next | WRITER) & ~WOKEN;
                         grants++;
+                        grantsBlocking |= w.thread != null;
                         // HANDOFF ends with the queue, or with a blocking waiter that had not waited
                         // long; asynchronous waiters are untimed and leave the mode as it is.
                         if ((next & HANDOFF) != 0L && (w.next == null || w.thread != null
@@ -666,41 +676,102 @@ abstract class Sync implements ObservableLock {
                 break;
             }
         }
-        boolean unlockQueue = mayUnlockQueue && grants == 0;
-        if (!STATE.compareAndSet(this, expect, unlockQueue ? next & ~QUEUE_LOCK : next)) {
+        boolean unlockQueue = mayUnlockQueue && !grantsBlocking;
+        Waiter<?> granted = grants == 0 ? null : unlinkGrants(grants, next);
+        if (unlockQueue) {
+            markGranted(granted); // provisionally: undone if the CAS fails
+        }
+        if (!STATE.compareAndSet(this, expect, unlockQueue ? unlockedState(next) : next)) {
+            relinkGrants(granted);
             return RETRY;
+        }
+        if (!unlockQueue) {
+            markGranted(granted); // only now: a parked thread may read it whenever it wakes
         }
         // A writer's WOKEN went up in the CAS above; it clears it only with a CAS that also sees
         // the lock held, so a release either sees WOKEN and relies on the awake head, or wakes it
         // again. A reader clears its flag before it takes the queue lock to try: either it tries
         // after this dispatch, or we see the flag clear and wake it again.
-        Waiter<?> wake = contender != null && (!contender.shared || !contender.signalled) ? contender : null;
-        if (wake != null) {
-            wake.signalled = true;
+        Waiter<?> signal = contender != null && (!contender.shared || !contender.signalled) ? contender : null;
+        if (signal != null) {
+            signal.signalled = true;
         }
         if (unlockQueue) {
-            if (wake != null) {
-                LockSupport.unpark(wake.thread);
-            }
+            wake(signal, granted);
             return DISPATCHED_AND_UNLOCKED;
         }
-        if (wake != null) {
-            signalTarget = wake; // woken by unlockQueueAndWake, outside the queue lock
+        if (signal != null) {
+            signalTarget = signal; // woken by unlockQueueAndWake, outside the queue lock
         }
+        if (granted != null) {
+            if (grantedTail == null) {
+                grantedHead = granted;
+            } else {
+                grantedTail.nextGranted = granted;
+            }
+            Waiter<?> last = granted;
+            while (last.nextGranted != null) {
+                last = last.nextGranted;
+            }
+            grantedTail = last;
+        }
+        return DISPATCHED;
+    }
+
+    /**
+     * Under the queue lock: unlinks the first {@code grants} waiters and gives them the stamps of
+     * state {@code next}.
+     *
+     * @return them, linked through {@link Waiter#nextGranted}
+     */
+    private Waiter<?> unlinkGrants(int grants, long next) {
         long stamp = (next & VERSION_MASK) | WRITER;
+        Waiter<?> first = null;
+        Waiter<?> last = null;
         for (; grants > 0; grants--) {
             Waiter<?> w = head;
             unlink(w);
             w.stamp = w.shared ? SHARED_STAMP : stamp;
-            w.setStatus(Waiter.GRANTED);
-            if (grantedTail == null) {
-                grantedHead = w;
+            if (last == null) {
+                first = w;
             } else {
-                grantedTail.nextGranted = w;
+                last.nextGranted = w;
             }
-            grantedTail = w;
+            last = w;
         }
-        return DISPATCHED;
+        return first;
+    }
+
+    private static void markGranted(Waiter<?> granted) {
+        for (Waiter<?> w = granted; w != null; w = w.nextGranted) {
+            w.setStatus(Waiter.GRANTED);
+        }
+    }
+
+    /** Under the queue lock: undoes {@link #unlinkGrants} after a failed CAS, in queue order. */
+    private void relinkGrants(Waiter<?> granted) {
+        Waiter<?> before = null;
+        for (Waiter<?> w = granted; w != null;) {
+            Waiter<?> following = w.nextGranted;
+            w.nextGranted = null;
+            w.setStatus(Waiter.WAITING);
+            Waiter<?> after = before == null ? head : before.next;
+            w.prev = before;
+            w.next = after;
+            if (before == null) {
+                head = w;
+            } else {
+                before.next = w;
+            }
+            if (after == null) {
+                tail = w;
+            } else {
+                after.prev = w;
+            }
+            QUEUE_LENGTH.setRelease(this, queueLength + 1);
+            before = w;
+            w = following;
+        }
     }
 
     private void append(Waiter<?> w) {
@@ -759,13 +830,17 @@ abstract class Sync implements ObservableLock {
     private void unlockQueue() {
         for (;;) {
             long s = state;
-            long next = s & ~QUEUE_LOCK;
-            next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
-            next = writerFirst() ? next | WRITER_WAITING : next & ~WRITER_WAITING;
-            if (STATE.compareAndSet(this, s, next)) {
+            if (STATE.compareAndSet(this, s, unlockedState(s))) {
                 return;
             }
         }
+    }
+
+    /** Under the queue lock: state {@code s} with the queue lock released and the queue's flags as the queue is. */
+    private long unlockedState(long s) {
+        long next = s & ~QUEUE_LOCK;
+        next = head != null ? next | QUEUED : next & ~(QUEUED | HANDOFF | WOKEN);
+        return writerFirst() ? next | WRITER_WAITING : next & ~WRITER_WAITING;
     }
 
     /** Releases the queue lock, then wakes what {@link #dispatch} decided, outside of it. */
@@ -774,6 +849,14 @@ abstract class Sync implements ObservableLock {
         Waiter<?> contender = signalTarget;
         grantedHead = grantedTail = signalTarget = null;
         unlockQueue();
+        wake(contender, granted);
+    }
+
+    /**
+     * Outside the queue lock: unparks the contender and the granted blocking waiters, and delivers
+     * the asynchronous grants.
+     */
+    private static void wake(Waiter<?> contender, Waiter<?> granted) {
         if (contender != null) {
             LockSupport.unpark(contender.thread);
         }
