@@ -2,7 +2,7 @@
 # Runs the IronFence JMH suite and regenerates the results table in README.md.
 #
 #   ./run-benchmarks.sh quick   # ~6 minutes: 1 fork, short iterations; a first look
-#   ./run-benchmarks.sh full    # ~40 minutes: 3 forks, longer iterations, allocation profile
+#   ./run-benchmarks.sh full    # 40-60 minutes: 3 forks, longer iterations, allocation profile
 #
 # Raw JMH JSON goes to results/<profile>-*.json; README.md's table is rewritten from it by
 # report.py, so numbers are never edited by hand. Peers run in the same invocation as IronFence

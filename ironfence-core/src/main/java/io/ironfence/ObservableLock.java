@@ -33,7 +33,8 @@ public interface ObservableLock {
     int getQueueLength();
 
     /**
-     * Attaches a listener. Holds granted before the call are not reported to it.
+     * Attaches a listener. Holds granted before the call, and requests already made when it is
+     * attached, are not reported to it (neither their grant nor their release).
      *
      * @param listener the listener
      */
