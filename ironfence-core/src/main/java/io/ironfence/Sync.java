@@ -157,8 +157,15 @@ abstract class Sync implements ObservableLock {
             return acquireObserved(shared, how, nanos);
         }
         long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
-        if (stamp == 0L && (stamp = acquireStamp(shared, how, nanos, null, 0L)) == 0L) {
-            return null;
+        if (stamp == 0L) {
+            stamp = acquireStamp(shared, how, nanos, null, 0L);
+            // Only a try or a timed wait can fail. Asking by mode, not by stamp, lets C2 drop the
+            // null return from lock()/read()/write() (their mode is a constant once inlined): a
+            // guard merged with null is not scalar-replaced, and whether C2 had profiled that
+            // branch decided, per JVM, whether a contended acquisition allocated its guard.
+            if ((how == TRY || how == TIMED) && stamp == 0L) {
+                return null;
+            }
         }
         if (!shared) {
             owner = Thread.currentThread();
@@ -195,6 +202,7 @@ abstract class Sync implements ObservableLock {
      * @param l         the listener to tell of giving up, or null
      * @param requested when the request was reported to {@code l}
      * @return the stamp, with {@link #WAITED} if it had to queue; 0 if a try or a timed wait failed
+     *         (never for the other modes, which wait until granted or throw)
      */
     private long acquireStamp(boolean shared, int how, long nanos, LockListener l, long requested)
             throws InterruptedException {
