@@ -780,33 +780,31 @@ abstract class Sync implements ObservableLock {
             Waiter<?> following = w.nextGranted;
             w.nextGranted = null;
             w.setStatus(Waiter.WAITING);
-            Waiter<?> after = before == null ? head : before.next;
-            w.prev = before;
-            w.next = after;
-            if (before == null) {
-                head = w;
-            } else {
-                before.next = w;
-            }
-            if (after == null) {
-                tail = w;
-            } else {
-                after.prev = w;
-            }
-            QUEUE_LENGTH.setRelease(this, queueLength + 1);
+            linkAfter(before, w);
             before = w;
             w = following;
         }
     }
 
     private void append(Waiter<?> w) {
-        w.prev = tail;
-        if (tail == null) {
+        linkAfter(tail, w);
+    }
+
+    /** Links {@code w} in behind {@code before}, or at the head if that is null; the inverse of {@link #unlink}. */
+    private void linkAfter(Waiter<?> before, Waiter<?> w) {
+        Waiter<?> after = before == null ? head : before.next;
+        w.prev = before;
+        w.next = after;
+        if (before == null) {
             head = w;
         } else {
-            tail.next = w;
+            before.next = w;
         }
-        tail = w;
+        if (after == null) {
+            tail = w;
+        } else {
+            after.prev = w;
+        }
         QUEUE_LENGTH.setRelease(this, queueLength + 1);
     }
 
