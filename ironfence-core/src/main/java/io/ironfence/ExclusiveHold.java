@@ -18,21 +18,8 @@ abstract class ExclusiveHold<T> extends Hold<T> {
     }
 
     @Override
-    public final void close() {
-        if (released) {
-            return;
-        }
-        if (listener == null) {
-            released = true;
-            lock.releaseExclusive(stamp); // idempotent by stamp: a racing second close does nothing
-            return;
-        }
-        // Observed: report before the lock passes on, so listeners see each release before the
-        // grant it makes possible; the atomic flag makes sure a racing close reports nothing.
-        if (RELEASED.compareAndSet(this, false, true)) {
-            reportRelease(false);
-            lock.releaseExclusive(stamp);
-        }
+    final void release() {
+        lock.releaseExclusive(stamp); // idempotent by stamp: a racing second close does nothing
     }
 
     @Override

@@ -18,6 +18,11 @@ package io.ironfence;
  *       A guard of an exclusive hold taken by a blocking call still counts as its acquirer's until it
  *       is closed: that thread gets {@link IllegalStateException} if it tries to wait for the same
  *       lock again (see {@link Mutex#lock()}).</li>
+ *   <li>Closing is not synchronized against itself: a guard closed by two threads at once (with no
+ *       happens-before edge between the closes) may release twice. For an exclusive hold that is
+ *       harmless; for a read hold it may give back another reader's hold, so do not share a guard
+ *       between threads that may close it concurrently. This keeps a guard that stays in its
+ *       try-with-resources block free of allocation.</li>
  *   <li>{@code toString()} never shows the guarded value, which may hold secrets.</li>
  * </ul>
  *

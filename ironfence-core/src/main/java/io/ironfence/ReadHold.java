@@ -9,13 +9,7 @@ final class ReadHold<T> extends Hold<T> implements ReadGuard<T> {
     }
 
     @Override
-    public void close() {
-        // Readers are counted, not identified: only the flag stops a racing second close from
-        // releasing another reader's hold.
-        if (released || !RELEASED.compareAndSet(this, false, true)) {
-            return;
-        }
-        reportRelease(true); // before the lock passes on: listeners see releases before the grants they allow
+    void release() {
         lock.releaseShared();
     }
 

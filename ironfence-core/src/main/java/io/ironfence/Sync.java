@@ -560,6 +560,13 @@ abstract class Sync implements ObservableLock {
     final void releaseShared() {
         for (;;) {
             long s = state;
+            if ((s & READER_MASK) == 0L) {
+                // Only two threads closing one unobserved read guard at once get here (see Hold.released);
+                // when other readers hold too, such a race cannot be told from a legitimate release.
+                throw new IllegalStateException(this + " has no read hold to release: a read guard was closed "
+                        + "by two threads at once. Close each guard on one thread, or hand it over through a "
+                        + "future or other happens-before edge");
+            }
             // With others still reading, nobody can be granted by this release.
             if ((s & QUEUED) == 0L || (s & READER_MASK) > READER_UNIT) {
                 if (STATE.compareAndSet(this, s, s - READER_UNIT)) {

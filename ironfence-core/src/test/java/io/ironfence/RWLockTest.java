@@ -1,5 +1,6 @@
 package io.ironfence;
 
+import io.ironfence.spi.LockListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -60,6 +61,24 @@ class RWLockTest {
     @Test
     void aStaleReadGuardNeverReleasesAnotherReadersHold() throws Exception {
         RWLock<Integer> rw = new RWLock<>(0);
+        ReadGuard<Integer> r = rw.read();
+        ReadGuard<Integer> other = rw.read();
+        startThread(r::close).join();
+        startThread(r::close).join(); // after the first close, through join's happens-before edge
+        r.close();
+        assertThat(rw.getReadLockCount()).isEqualTo(1);
+        other.close();
+        assertThat(rw.isLocked()).isFalse();
+    }
+
+    /**
+     * Racing closes of one unobserved read guard are a documented misuse (see {@link Guard}); an
+     * observed guard is closed atomically, because its release must be reported once.
+     */
+    @Test
+    void racingClosesOfAnObservedReadGuardReleaseOnce() throws Exception {
+        RWLock<Integer> rw = new RWLock<>(0);
+        rw.addListener(new LockListener() { });
         for (int i = 0; i < 2_000; i++) {
             ReadGuard<Integer> r = rw.read();
             ReadGuard<Integer> other = rw.read();
