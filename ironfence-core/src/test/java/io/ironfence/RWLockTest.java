@@ -102,6 +102,47 @@ class RWLockTest {
         }
     }
 
+    /**
+     * The last reader leaves while the reader queued in front of a writer withdraws, which makes
+     * the writer first. Whichever of the two publishes last, the writer must be let in: a release
+     * that trusted WRITER_WAITING while the withdrawal still held the queue lock lost this wake-up.
+     * The closing thread waits for the reader to leave the queue, which lands its release inside
+     * the withdrawal's window.
+     */
+    @Test
+    void aWriterIsLetInWhenTheLastReaderLeavesAsTheReaderInFrontOfItWithdraws() throws Exception {
+        RWLock<Integer> rw = new RWLock<>(0);
+        for (int i = 0; i < 1_000; i++) {
+            WriteGuard<Integer> first = rw.write();
+            Thread reader = startThread(() -> {
+                try (ReadGuard<Integer> r = rw.readInterruptibly()) {
+                    assertThat(r.get()).isZero(); // took its share before the interrupt: fine too
+                } catch (InterruptedException e) {
+                    // withdrawn
+                }
+            });
+            awaitQueueLength(rw, 1);
+            CountDownLatch writerDone = new CountDownLatch(1);
+            startThread(() -> {
+                rw.write().close();
+                writerDone.countDown();
+            });
+            awaitQueueLength(rw, 2);
+            ReadGuard<Integer> last = first.downgrade(); // signals the reader, which the writer queues behind
+            Thread closer = startThread(() -> {
+                while (rw.getQueueLength() == 2) {
+                    Thread.onSpinWait();
+                }
+                last.close();
+            });
+            reader.interrupt();
+            reader.join();
+            closer.join();
+            assertThat(writerDone.await(10, TimeUnit.SECONDS)).as("writer let in, iteration " + i).isTrue();
+            assertThat(rw.isLocked()).isFalse();
+        }
+    }
+
     @Test
     void aQueuedWriterStopsNewReadersAndThenAllQueuedReadersEnterTogether() throws Exception {
         RWLock<Integer> rw = new RWLock<>(0);
