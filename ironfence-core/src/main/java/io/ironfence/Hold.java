@@ -5,7 +5,7 @@ import io.ironfence.spi.LockListener;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-/** The common part of every guard: the value access and the use-after-close check. */
+/** The common part of every guard: the value access, closing, and the use-after-close check. */
 abstract class Hold<T> implements Guard<T> {
 
     /** For the closes that must happen once even when raced: observed ones, and downgrade. */
@@ -25,7 +25,7 @@ abstract class Hold<T> implements Guard<T> {
     final long grantNanos;
     /**
      * Plain on the unobserved path so that a guard which does not escape its try block can be
-     * scalar-replaced (a CAS on it would make C2 allocate it: measured 32 B and about 40 % of an
+     * scalar-replaced (a CAS on it would make C2 allocate it: measured 32 B and half of an
      * uncontended read). A second close on the same thread, or after a happens-before edge, sees it.
      */
     boolean released;
