@@ -23,6 +23,11 @@ abstract class ExclusiveHold<T> extends Hold<T> {
     }
 
     @Override
+    final boolean shared() {
+        return false;
+    }
+
+    @Override
     long hashSeed() {
         return stamp;
     }

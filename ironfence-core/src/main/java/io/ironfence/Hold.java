@@ -62,13 +62,16 @@ abstract class Hold<T> implements Guard<T> {
         // Observed: report before the lock passes on, so listeners see each release before the
         // grant it makes possible; the atomic flag makes sure a racing close reports nothing.
         if (RELEASED.compareAndSet(this, false, true)) {
-            Listeners.release(listener, lock, this, this instanceof ReadHold, grantNanos, System.nanoTime());
+            Listeners.release(listener, lock, this, shared(), grantNanos, System.nanoTime());
             release();
         }
     }
 
     /** Gives the hold back to the lock; called once per hold, except by racing unobserved closes. */
     abstract void release();
+
+    /** Whether this is a shared (read) hold. */
+    abstract boolean shared();
 
     abstract String kind();
 

@@ -14,6 +14,11 @@ final class ReadHold<T> extends Hold<T> implements ReadGuard<T> {
     }
 
     @Override
+    boolean shared() {
+        return true;
+    }
+
+    @Override
     String kind() {
         return "ReadGuard";
     }
