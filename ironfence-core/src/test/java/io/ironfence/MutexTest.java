@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.ironfence.TestSupport.awaitQueueLength;
+import static io.ironfence.TestSupport.awaitOrFail;
 import static io.ironfence.TestSupport.interruptWhileWaiting;
 import static io.ironfence.TestSupport.startThread;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -309,11 +310,11 @@ class MutexTest {
             CountDownLatch go = new CountDownLatch(1);
             AtomicReference<MutexGuard<Integer>> next = new AtomicReference<>();
             Thread a = startThread(() -> {
-                awaitUninterruptibly(go);
+                awaitOrFail(go);
                 g.close();
             });
             Thread b = startThread(() -> {
-                awaitUninterruptibly(go);
+                awaitOrFail(go);
                 g.close();
                 next.set(mu.lock()); // takes the lock once one of the closes released it
             });
@@ -323,14 +324,6 @@ class MutexTest {
             assertThat(mu.isLocked()).as("the new holder's lock must survive the racing close").isTrue();
             next.get().close();
             assertThat(mu.isLocked()).isFalse();
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 

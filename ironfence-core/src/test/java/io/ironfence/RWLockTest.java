@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static io.ironfence.TestSupport.awaitQueueLength;
+import static io.ironfence.TestSupport.awaitOrFail;
 import static io.ironfence.TestSupport.interruptWhileWaiting;
 import static io.ironfence.TestSupport.startThread;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,11 +85,7 @@ class RWLockTest {
             ReadGuard<Integer> other = rw.read();
             CountDownLatch go = new CountDownLatch(1);
             Runnable closeIt = () -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
+                awaitOrFail(go);
                 r.close();
             };
             Thread a = startThread(closeIt);

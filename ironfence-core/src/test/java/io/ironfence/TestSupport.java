@@ -2,6 +2,7 @@ package io.ironfence;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 
 import static org.awaitility.Awaitility.await;
 
@@ -43,6 +44,15 @@ final class TestSupport {
         Throwable thrown = outcome.get();
         waiter.join();
         return thrown;
+    }
+
+    /** For a thread body, which cannot throw InterruptedException: waits for the latch, failing the test if interrupted. */
+    static void awaitOrFail(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** Waits until exactly {@code n} requests are queued: the way to know a thread is now waiting. */
