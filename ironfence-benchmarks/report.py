@@ -4,6 +4,13 @@
 Each IronFence score is compared with the peers measured in the same run: the ratio is
 IronFence's score over the peer's, oriented so that above 1.00 means IronFence is better
 (higher throughput, or lower time per operation).
+
+A run may consist of several rounds (run-benchmarks.sh runs the whole suite once per round, one
+fork per benchmark), so that the forks of IronFence and of its peers alternate in time and a slow
+spell of the shared machine does not fall on one implementation only. The results of one
+benchmark from all rounds are merged, and its score is the median of its forks' means (as the
+issue's targets ask): one fork that caught the machine busy moves a mean, not a median. Latency
+percentiles come from the forks' histograms pooled.
 """
 import json
 import platform
@@ -11,6 +18,7 @@ import re
 import subprocess
 import sys
 from collections import OrderedDict
+from statistics import mean, median
 from pathlib import Path
 
 README = Path(__file__).with_name("README.md")
@@ -30,6 +38,45 @@ def implementation_and_group(result):
     return impl, group
 
 
+def merge(rounds):
+    """One benchmark's results from all rounds as one result: score and allocation are medians of
+    the forks' means, with the forks' range as the error; sample-mode percentiles are pooled."""
+    first = rounds[0]
+    primary = [r["primaryMetric"] for r in rounds]
+    if "rawDataHistogram" in primary[0]:
+        forks = [[pair for iteration in fork for pair in iteration] for m in primary for fork in m["rawDataHistogram"]]
+        means = [sum(v * n for v, n in fork) / sum(n for _, n in fork) for fork in forks]
+        percentiles = pooled_percentiles([pair for fork in forks for pair in fork])
+    else:
+        means = [mean(fork) for m in primary for fork in m["rawData"]]
+        percentiles = {}
+    allocation = [mean(fork) for r in rounds
+                  for fork in ((r.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm") or {}).get("rawData", [])]
+    return {
+        "mode": first["mode"],
+        "forks": len(means),
+        "score": median(means),
+        "range": (min(means), max(means)),
+        "unit": primary[0]["scoreUnit"],
+        "percentiles": percentiles,
+        "alloc": median(allocation) if allocation else None,
+        "vm": first["vmName"] + " " + first["jdkVersion"],
+    }
+
+
+def pooled_percentiles(histogram):
+    """p50, p99, p99.9 and max of (value, count) pairs, as the smallest value reaching the rank."""
+    histogram = sorted(histogram)
+    total = sum(n for _, n in histogram)
+    out, seen, wanted = {}, 0, [("50.0", 0.5), ("99.0", 0.99), ("99.9", 0.999)]
+    for value, n in histogram:
+        seen += n
+        while wanted and seen >= wanted[0][1] * total:
+            out[wanted.pop(0)[0]] = value
+    out["100.0"] = histogram[-1][0]
+    return out
+
+
 def lower_is_better(result):
     return result["mode"] in ("avgt", "sample", "ss")
 
@@ -39,14 +86,11 @@ def fmt(x):
 
 
 def alloc(result):
-    gc = (result.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm")
-    return f"{gc['score']:.0f} B" if gc else ""
+    return "" if result["alloc"] is None else f"{result['alloc']:.0f} B"
 
 
 def tail(result):
-    pct = result["primaryMetric"].get("scorePercentiles") or {}
-    if result["mode"] != "sample" or not pct:
-        return ""
+    pct = result["percentiles"]
     return " / ".join(fmt(pct[p]) for p in ("50.0", "99.0", "99.9", "100.0") if p in pct)
 
 
@@ -54,33 +98,37 @@ def main(profile, files):
     results = []
     for f in files:
         results.extend(json.loads(Path(f).read_text()))
-    groups = OrderedDict()
+    rounds = OrderedDict()
     for r in results:
         impl, group = implementation_and_group(r)
-        groups.setdefault(group, OrderedDict())[impl] = r
+        rounds.setdefault(group, OrderedDict()).setdefault(impl, []).append(r)
+    groups = OrderedDict((group, OrderedDict((impl, merge(rs)) for impl, rs in impls.items()))
+                         for group, impls in rounds.items())
 
     java = results[0]["vmName"] + " " + results[0]["jdkVersion"] if results else "?"
+    forks = sorted({r["forks"] for impls in groups.values() for r in impls.values()})
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
                          capture_output=True, text=True).stdout.strip()
     lines = [
         f"Profile `{profile}`, {platform.system()} {platform.machine()}, {cpu or '?'}, "
         f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, {java}.",
-        "Ratio: IronFence vs that peer in the same run, above 1.00 = IronFence better.",
+        f"Score: median of {'/'.join(map(str, forks))} forks' means (their range in brackets), forks of all "
+        "implementations interleaved. Ratio: IronFence vs that peer, above 1.00 = IronFence better.",
         "",
-        "| benchmark | implementation | score ± error | unit | p50 / p99 / p99.9 / max | alloc/op | IronFence ratio |",
+        "| benchmark | implementation | score (fork range) | unit | p50 / p99 / p99.9 / max | alloc/op | IronFence ratio |",
         "|---|---|---|---|---|---|---|",
     ]
     for group, impls in groups.items():
         ours = impls.get("ironfence")
         for impl, r in impls.items():
-            m = r["primaryMetric"]
             ratio = ""
-            if ours is not None and impl != "ironfence" and m["score"] > 0:
-                a, b = ours["primaryMetric"]["score"], m["score"]
+            if ours is not None and impl != "ironfence" and r["score"] > 0:
+                a, b = ours["score"], r["score"]
                 ratio = f"{(b / a if lower_is_better(r) else a / b):.2f}"
             name = f"**{impl}**" if impl == "ironfence" else impl
-            lines.append(f"| {group} | {name} | {fmt(m['score'])} ± {fmt(m['scoreError'] if m['scoreError'] == m['scoreError'] else 0)} "
-                         f"| {m['scoreUnit']} | {tail(r)} | {alloc(r)} | {ratio} |")
+            low, high = r["range"]
+            lines.append(f"| {group} | {name} | {fmt(r['score'])} ({fmt(low)}–{fmt(high)}) "
+                         f"| {r['unit']} | {tail(r)} | {alloc(r)} | {ratio} |")
     lines += [""] + targets(groups)
     table = "\n".join(lines)
     text = README.read_text()
@@ -100,10 +148,10 @@ def find(groups, prefix, impl):
 def targets(groups):
     """The issue's targets, each as IronFence's measure over the peer's, against its limit."""
     def score(r):
-        return r["primaryMetric"]["score"]
+        return r["score"]
 
     def p999(r):
-        return (r["primaryMetric"].get("scorePercentiles") or {}).get("99.9")
+        return r["percentiles"].get("99.9")
 
     rows = [
         # (target, prefix, peer, measure, limit, "max" if the measure must stay at or below the limit)
