@@ -60,7 +60,6 @@ def merge(rounds):
         "unit": primary[0]["scoreUnit"],
         "percentiles": percentiles,
         "alloc": median(allocation) if allocation else None,
-        "vm": first["vmName"] + " " + first["jdkVersion"],
     }
 
 
