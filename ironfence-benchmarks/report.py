@@ -5,8 +5,8 @@ Each IronFence score is compared with the peers measured in the same run: the ra
 IronFence's score over the peer's, oriented so that above 1.00 means IronFence is better
 (higher throughput, or lower time per operation).
 
-A run may consist of several rounds (run-benchmarks.sh runs the whole suite once per round, one
-fork per benchmark), so that the forks of IronFence and of its peers alternate in time and a slow
+A run may consist of several rounds (run-benchmarks.sh runs each benchmark once per round, one
+fork per implementation; the single-threaded ones in fewer rounds), so that the forks of IronFence and of its peers alternate in time and a slow
 spell of the shared machine does not fall on one implementation only. The results of one
 benchmark from all rounds are merged, and its score is the median of its forks' means (as the
 issue's targets ask): one fork that caught the machine busy moves a mean, not a median. Latency
