@@ -4,6 +4,8 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -40,6 +42,8 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      * that they are not mistaken for the application's own lock beans.
      */
     public static final String DECLARED_LOCK_ATTRIBUTE = LockRegistry.class.getName() + ".declared";
+
+    private static final Log logger = LogFactory.getLog(LockRegistry.class);
 
     /**
      * A lock declared in configuration.
@@ -264,6 +268,7 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                     monitor(name, definition));
         }
         if (definition != null) {
+            warnIfNameBelongsToAnotherBean(name);
             return new NamedLock(name, definition.type().create(name), definition.timeout(),
                     NamedLock.Origin.PROPERTIES, monitor(name, definition));
         }
@@ -274,6 +279,22 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
         }
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
         return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null));
+    }
+
+    /**
+     * A declared lock gets a bean of its name unless the application already has one. If that bean
+     * is not a lock, the lock works for annotations and this registry but cannot be injected by its
+     * name; the injection point would only say that no such lock bean exists.
+     */
+    private void warnIfNameBelongsToAnotherBean(String name) {
+        if (beanFactory == null || !beanFactory.containsBean(name) || isDeclaredByUs(name)) {
+            return;
+        }
+        Class<?> type = beanFactory.getType(name, false);
+        logger.warn("Lock '" + name + "' is declared under ironfence.locks." + name + ", but the bean named '" + name
+                + "' is " + (type != null ? "a " + type.getName() : "not a lock") + ", so the lock gets no bean: "
+                + "annotations and LockRegistry.get(\"" + name + "\") use it, injecting it by name fails. "
+                + "Rename the lock or the bean to inject it.");
     }
 
     private LockMonitor monitor(String name, Definition definition) {

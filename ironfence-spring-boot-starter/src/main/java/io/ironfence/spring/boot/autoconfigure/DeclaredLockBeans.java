@@ -17,7 +17,7 @@ import java.util.Map;
  * Registers a bean for every lock declared under {@code ironfence.locks.<name>}, named after it
  * and served by the {@link LockRegistry}, so {@code @Qualifier("inventory") RWLock<?>} and the
  * annotations get the same lock. A name the application already defines a bean for is left to the
- * application's bean (the registry checks that its type agrees).
+ * application's bean (the registry checks that its type agrees, and warns if it is no lock).
  */
 final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
 

@@ -10,10 +10,13 @@ import io.ironfence.spring.NamedLock;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -22,6 +25,7 @@ import java.time.Duration;
 import static io.ironfence.spring.StartupFailures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ExtendWith(OutputCaptureExtension.class)
 class IronFenceAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -88,6 +92,22 @@ class IronFenceAutoConfigurationTest {
                     NamedLock orders = context.getBean(LockRegistry.class).get("orders");
                     assertThat(orders.getLock()).isSameAs(context.getBean("orders"));
                     assertThat(orders.getTimeout()).contains(Duration.ofSeconds(2));
+                });
+    }
+
+    @Test
+    void aDeclaredNameTakenByAnotherBeanWarnsThatTheLockIsNoBean(CapturedOutput output) {
+        runner.withUserConfiguration(ApplicationLocks.class).withBean("ledger", StringBuilder.class)
+                .withPropertyValues("ironfence.locks.ledger.type=mutex", "ironfence.locks.orders.timeout=2s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean("ledger")).isInstanceOf(StringBuilder.class);
+                    assertThat(context.getBean(LockRegistry.class).get("ledger").getOrigin())
+                            .isEqualTo(NamedLock.Origin.PROPERTIES);
+                    assertThat(output).contains("Lock 'ledger' is declared under ironfence.locks.ledger, but the bean "
+                            + "named 'ledger' is a java.lang.StringBuilder").contains("Rename the lock or the bean")
+                            // The application's own lock bean under a declared name is no collision.
+                            .doesNotContain("Lock 'orders'");
                 });
     }
 
