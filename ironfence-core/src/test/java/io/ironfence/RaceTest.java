@@ -152,6 +152,35 @@ class RaceTest {
     }
 
     /**
+     * The woken head of the queue loses to a barging thread, which then releases while the head
+     * turns to go back to sleep. That release saw the head awake and woke nobody, so the head must
+     * notice the free lock before it parks; nobody else comes to release again.
+     */
+    @Test
+    void aWokenHeadThatLostToABargerIsNotStrandedByTheBargersRelease() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        for (int i = 0; i < 5_000; i++) {
+            MutexGuard<Integer> held = mu.lock();
+            CompletableFuture<Void> head = new CompletableFuture<>();
+            Thread waiter = startThread(() -> {
+                mu.lock().close();
+                head.complete(null);
+            });
+            while (mu.getQueueLength() == 0) {
+                Thread.onSpinWait();
+            }
+            held.close(); // wakes the head...
+            try (MutexGuard<Integer> barged = mu.lock()) { // ...and barges in before it runs
+                spin(ThreadLocalRandom.current().nextInt(2_000));
+            }
+            assertThat(head).as("round %d: the head stayed parked with the lock free", i)
+                    .succeedsWithin(Duration.ofSeconds(10));
+            waiter.join();
+            assertFree(mu, i);
+        }
+    }
+
+    /**
      * Short bursts of blocking contention, thousands of times: every burst ends with a last release
      * and nobody after it, so a woken waiter that misses that release (a lost wake-up) parks
      * forever, where a longer run would have healed it with the next release.
