@@ -1,5 +1,6 @@
 package io.ironfence;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -99,6 +100,67 @@ class RaceTest {
             assertFree(mu, i);
         }
         assertThat(interrupted).isBetween(1, ROUNDS - 1);
+    }
+
+    /**
+     * In HANDOFF mode a release grants the lock to the parked head directly, so an interrupt can
+     * meet a grant that is already made: the waiter must keep the hold (and the interrupt), not
+     * throw with the lock held. In normal mode the head is only woken to compete, which is why
+     * {@link #interruptRacingGrant} cannot reach this.
+     */
+    @Test
+    void interruptRacingAHandOffGrant() throws Exception {
+        Mutex<Integer> mu = new Mutex<>(0);
+        int handOffs = 0;
+        int keptTheGrant = 0;
+        for (int attempt = 0; attempt < 1_000 && handOffs < 100; attempt++) {
+            MutexGuard<Integer> held = mu.lock();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            AtomicBoolean interruptSent = new AtomicBoolean();
+            Thread waiter = startThread(() -> {
+                try {
+                    MutexGuard<Integer> g = mu.lockInterruptibly();
+                    while (!interruptSent.get()) {
+                        Thread.onSpinWait();
+                    }
+                    boolean flag = Thread.currentThread().isInterrupted();
+                    g.close();
+                    outcome.complete(flag ? "granted+interrupted" : "granted");
+                } catch (InterruptedException e) {
+                    outcome.complete("interrupted");
+                }
+            });
+            TestSupport.awaitQueueLength(mu, 1);
+            long queuedSince = System.nanoTime();
+            while (System.nanoTime() - queuedSince < 2 * Sync.HANDOFF_AFTER_NANOS) {
+                Thread.onSpinWait(); // starve the waiter past the hand-off threshold
+            }
+            held.close();
+            // Barge in ahead of the woken waiter: it loses, and asks for the hand-off. (Often it
+            // runs first and simply wins; then this attempt does not count.)
+            Optional<MutexGuard<Integer>> barged = mu.tryLock();
+            if (barged.isPresent()) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                        .until(mu::isHandingOff);
+                waiter.interrupt();
+                interruptSent.set(true);
+                spin(ThreadLocalRandom.current().nextInt(20_000));
+                barged.get().close(); // hands the lock to the waiter, racing its withdrawal
+                handOffs++;
+            } else {
+                waiter.interrupt(); // whatever it does now, it must not leave the lock held
+                interruptSent.set(true);
+            }
+            String result = outcome.get(10, TimeUnit.SECONDS);
+            assertThat(result).as("never a swallowed interrupt").isNotEqualTo("granted");
+            if (barged.isPresent() && result.equals("granted+interrupted")) {
+                keptTheGrant++;
+            }
+            waiter.join();
+            assertFree(mu, attempt);
+        }
+        assertThat(handOffs).as("attempts in which the barge happened").isPositive();
+        assertThat(keptTheGrant).as("hand-offs granted before the interrupted waiter withdrew").isPositive();
     }
 
     @Test
