@@ -3,9 +3,12 @@ package io.ironfence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,6 +106,71 @@ class StarvationTest {
             assertThat(mu.isHandingOff()).as("hand-off ends when the queue empties").isFalse();
         }
         assertThat(bargedAndHandedOff).as("scenarios in which the barge happened").isPositive();
+    }
+
+    /**
+     * Nobody barges in HANDOFF mode, which costs throughput, so the mode ends as soon as the lock
+     * is handed to a waiter that had not waited long, not only when the queue empties: under
+     * lasting contention it would otherwise outlive the starvation it was for.
+     */
+    @Test
+    void handOffEndsWithTheGrantToAWaiterThatHadNotWaitedLong() throws Exception {
+        Mutex<long[]> mu = new Mutex<>(new long[1]);
+        int handOffs = 0;
+        int endedEarly = 0;
+        for (int attempt = 0; attempt < 200 && endedEarly < 3; attempt++) {
+            MutexGuard<long[]> held = mu.lock();
+            AtomicBoolean starvingAcquired = new AtomicBoolean();
+            Thread starving = startThread(() -> {
+                try (MutexGuard<long[]> g = mu.lock()) {
+                    starvingAcquired.set(true);
+                }
+            });
+            awaitQueued(mu, 1);
+            long queuedSince = System.nanoTime();
+            while (System.nanoTime() - queuedSince < 2 * Sync.HANDOFF_AFTER_NANOS) {
+                Thread.onSpinWait();
+            }
+            held.close();
+            Optional<MutexGuard<long[]>> barged = mu.tryLock();
+            if (barged.isEmpty() || starvingAcquired.get()) {
+                barged.ifPresent(MutexGuard::close);
+                starving.join(); // it ran first and won: no hand-off this time
+                continue;
+            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(mu::isHandingOff);
+            CountDownLatch recentHolds = new CountDownLatch(1);
+            CountDownLatch letGo = new CountDownLatch(1);
+            Thread recent = startThread(() -> {
+                try (MutexGuard<long[]> g = mu.lock()) {
+                    recentHolds.countDown();
+                    TestSupport.awaitOrFail(letGo);
+                }
+            });
+            awaitQueued(mu, 2);
+            Thread last = startThread(() -> mu.lock().close());
+            awaitQueued(mu, 3);
+            // Handed to the starving waiter, which passes it on at once to the recent one.
+            barged.get().close();
+            recentHolds.await();
+            handOffs++;
+            if (!mu.isHandingOff()) {
+                endedEarly++;
+                assertThat(mu.getQueueLength()).as("ended with a waiter still queued").isEqualTo(1);
+            }
+            letGo.countDown();
+            starving.join();
+            recent.join();
+            last.join();
+            assertThat(mu.isLocked()).isFalse();
+        }
+        assertThat(endedEarly).as("hand-offs ended by the grant to a recent waiter, of %d", handOffs).isPositive();
+    }
+
+    private static void awaitQueued(ObservableLock lock, int n) {
+        while (lock.getQueueLength() < n) {
+            Thread.onSpinWait();
+        }
     }
 
     @Test
