@@ -115,6 +115,25 @@ class LockListenerTest {
                 "release exclusive");
     }
 
+    /** A caller's cancel (or complete) is a give-up only if it withdrew a waiting request, and only once. */
+    @Test
+    void cancellingAFutureReportsAGiveUpOnlyForTheWithdrawalOfAWaitingRequest() {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Recorder recorder = new Recorder();
+        mu.addListener(recorder);
+        CompletableFuture<MutexGuard<Integer>> granted = mu.lockAsync();
+        assertThat(granted.cancel(false)).as("too late: it was granted at once").isFalse();
+        CompletableFuture<MutexGuard<Integer>> queued = mu.lockAsync();
+        assertThat(queued.cancel(false)).isTrue();
+        queued.cancel(false);
+        queued.complete(null);
+        granted.join().close();
+        assertThat(recorder.events).containsExactly(
+                "request exclusive", "acquire exclusive async",
+                "request exclusive", "cancelled exclusive",
+                "release exclusive");
+    }
+
     @Test
     void readWriteAndDowngradeEvents() {
         RWLock<Integer> rw = new RWLock<>(0);
