@@ -11,6 +11,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -35,10 +37,12 @@ final class ReactiveLocking {
         }
         Mono<Hold> acquire = Mono.defer(() -> acquire(acquisitions.get()));
         if (adapter.isMultiValue()) {
-            return adapter.fromPublisher(Flux.usingWhen(acquire, hold -> body(proxyInvocation, adapter),
+            return adapter.fromPublisher(Flux.usingWhen(acquire,
+                    hold -> hold.start() ? body(proxyInvocation, adapter) : Flux.empty(),
                     Hold::release, (hold, error) -> hold.release(), Hold::release));
         }
-        return adapter.fromPublisher(Mono.usingWhen(acquire, hold -> Mono.from(body(proxyInvocation, adapter)),
+        return adapter.fromPublisher(Mono.usingWhen(acquire,
+                hold -> hold.start() ? Mono.from(body(proxyInvocation, adapter)) : Mono.empty(),
                 Hold::release, (hold, error) -> hold.release(), Hold::release));
     }
 
@@ -54,28 +58,72 @@ final class ReactiveLocking {
 
     private static Mono<Hold> acquire(Acquisition acquisition) {
         return Mono.<Hold>create(sink -> {
+            AtomicReference<Object> grant = new AtomicReference<>(); // null, then the Hold or CANCELLED
             CompletableFuture<? extends Guard<?>> pending = acquisition.acquireAsync();
-            sink.onCancel(() -> pending.cancel(false)); // withdraws a waiting request
+            sink.onCancel(() -> {
+                pending.cancel(false); // withdraws a waiting request
+                // A grant that raced the cancellation may have been dropped by the sink: a value
+                // that arrives while it is being cancelled is reported as dropped, not discarded, so
+                // a discard hook would not see it. This callback runs on every cancellation.
+                if (grant.getAndSet(CANCELLED) instanceof Hold hold) {
+                    hold.releaseUnlessStarted();
+                }
+            });
             pending.whenComplete((guard, failure) -> {
                 if (failure != null) {
                     acquisition.finish();
                     sink.error(acquisition.translate(failure));
+                    return;
+                }
+                Hold hold = new Hold(acquisition, acquisition.describe(guard));
+                if (grant.compareAndSet(null, hold)) {
+                    sink.success(hold);
                 } else {
-                    sink.success(new Hold(acquisition, acquisition.describe(guard))); // discarded (and released) if cancelled
+                    hold.releaseUnlessStarted(); // cancelled before the lock came
                 }
             });
-        }).doOnDiscard(Hold.class, Hold::discard);
+        });
     }
 
-    /** A granted lock and the use it ends. */
-    private record Hold(Acquisition acquisition, Guard<?> guard) {
+    private static final Object CANCELLED = new Object();
 
-        Mono<Void> release() {
-            return Mono.fromRunnable(this::discard);
+    /**
+     * A granted lock and the use it ends. Either the method's body starts with it, and the body's
+     * end releases it, or a cancellation that came first releases it; never both, never neither.
+     */
+    private static final class Hold {
+
+        private static final int GRANTED = 0;
+        private static final int STARTED = 1;
+        private static final int RELEASED = 2;
+
+        private final Acquisition acquisition;
+        private final Guard<?> guard;
+        private final AtomicInteger state = new AtomicInteger(GRANTED);
+
+        Hold(Acquisition acquisition, Guard<?> guard) {
+            this.acquisition = acquisition;
+            this.guard = guard;
         }
 
-        void discard() {
-            acquisition.release(guard);
+        /** @return whether the body may run: false if a cancellation released the lock first */
+        boolean start() {
+            return state.compareAndSet(GRANTED, STARTED);
+        }
+
+        /** Ends the body's use: when its publisher completes, fails or is cancelled. */
+        Mono<Void> release() {
+            return Mono.fromRunnable(() -> {
+                if (state.compareAndSet(STARTED, RELEASED)) {
+                    acquisition.release(guard);
+                }
+            });
+        }
+
+        void releaseUnlessStarted() {
+            if (state.compareAndSet(GRANTED, RELEASED)) {
+                acquisition.release(guard);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.ironfence.LockTimeoutException;
 import io.ironfence.Mutex;
 import io.ironfence.MutexGuard;
 import io.ironfence.annotation.WithLock;
+import io.ironfence.spring.KeyedLocks;
 import io.ironfence.spring.LockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
@@ -23,7 +24,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -69,6 +72,16 @@ class AsyncLockAnnotationTest {
         @WithLock("jobs")
         public CompletableFuture<String> failsAtOnce() {
             throw new IllegalArgumentException("bad order");
+        }
+
+        @WithLock(value = "accounts", key = "#account", timeout = "50ms")
+        public CompletableFuture<String> keyedWithTimeout(String account) {
+            return start(account);
+        }
+
+        @WithLock(value = "accounts", key = "#account", timeout = "50ms")
+        public Mono<String> keyedMonoWithTimeout(String account) {
+            return Mono.fromFuture(start(account));
         }
 
         @ConcurrencyLimit(1)
@@ -162,6 +175,85 @@ class AsyncLockAnnotationTest {
             assertThat(jobs.startedCount()).isZero();
             assertThat(lock.isLocked()).isFalse();
         });
+    }
+
+    @Test
+    void aKeyedWaitThatTimesOutLetsItsKeysLockGo() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            KeyedLocks keys = context.getBean(LockRegistry.class).get("accounts").getKeyedLocks();
+            CompletableFuture<String> holder = jobs.keyedWithTimeout("acme");
+            assertThatThrownBy(() -> jobs.keyedWithTimeout("acme").get()).cause()
+                    .isInstanceOf(LockTimeoutException.class);
+            assertThatThrownBy(() -> jobs.keyedMonoWithTimeout("acme").block())
+                    .isInstanceOf(LockTimeoutException.class);
+            assertThat(keys.size()).as("the holder's key").isOne();
+            jobs.complete(0, "done");
+            assertThat(holder.get()).isEqualTo("acme:done");
+            assertThat(keys.size()).as("keys in use once the calls are over").isZero();
+        });
+    }
+
+    /**
+     * Cancelling the result races the grant on the releasing thread: whichever wins, the lock
+     * is either withdrawn from, or held by the body, or handed back at once; never left held.
+     */
+    @Test
+    void cancellingAResultAsTheLockIsGrantedNeverLeavesItHeld() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            for (int round = 0; round < 2_000; round++) {
+                MutexGuard<Object> held = lock.lockAsync().join(); // no owner thread: this call queues
+                CompletableFuture<String> result = jobs.locked("r");
+                raceReleaseWith(held, () -> result.cancel(false));
+                jobs.started().forEach(job -> job.complete("done")); // bodies that won the race end
+                assertThat(lock.isLocked()).as("round %d left the lock held", round).isFalse();
+                assertThat(lock.getQueueLength()).isZero();
+            }
+        });
+    }
+
+    /** The same race for a subscription: a grant that arrives as it is disposed is released. */
+    @Test
+    void disposingASubscriptionAsTheLockIsGrantedNeverLeavesItHeld() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            for (int round = 0; round < 2_000; round++) {
+                MutexGuard<Object> held = lock.lockAsync().join();
+                Disposable subscription = jobs.mono("r").subscribe();
+                raceReleaseWith(held, subscription::dispose);
+                jobs.started().forEach(job -> job.complete("done"));
+                assertThat(lock.isLocked()).as("round %d left the lock held", round).isFalse();
+                assertThat(lock.getQueueLength()).isZero();
+            }
+        });
+    }
+
+    /** Closes the guard on another thread at the same moment as this thread runs the action. */
+    private static void raceReleaseWith(MutexGuard<Object> held, Runnable action) throws Exception {
+        CyclicBarrier go = new CyclicBarrier(2);
+        Thread releaser = new Thread(() -> {
+            try {
+                go.await();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            spin(ThreadLocalRandom.current().nextInt(2_000));
+            held.close();
+        });
+        releaser.start();
+        go.await();
+        spin(ThreadLocalRandom.current().nextInt(2_000));
+        action.run();
+        releaser.join();
+    }
+
+    private static void spin(int iterations) {
+        for (int i = 0; i < iterations; i++) {
+            Thread.onSpinWait();
+        }
     }
 
     @Test
