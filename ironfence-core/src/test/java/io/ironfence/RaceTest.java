@@ -65,21 +65,7 @@ class RaceTest {
             MutexGuard<Integer> held = mu.lock();
             CompletableFuture<String> outcome = new CompletableFuture<>();
             AtomicBoolean interruptSent = new AtomicBoolean();
-            Thread waiter = startThread(() -> {
-                try {
-                    MutexGuard<Integer> g = mu.lockInterruptibly();
-                    // Granted. Whether the interrupt came during the wait (and lost the race) or
-                    // after it, the flag must be set once it has been sent: never swallowed.
-                    while (!interruptSent.get()) {
-                        Thread.onSpinWait();
-                    }
-                    boolean flag = Thread.currentThread().isInterrupted();
-                    g.close();
-                    outcome.complete(flag ? "granted+interrupted" : "granted");
-                } catch (InterruptedException e) {
-                    outcome.complete("interrupted"); // had it been granted too, assertFree below would fail
-                }
-            });
+            Thread waiter = startInterruptibleWaiter(mu, interruptSent, outcome);
             TestSupport.awaitQueueLength(mu, 1);
             CyclicBarrier go = new CyclicBarrier(2);
             Thread interrupter = startThread(() -> {
@@ -117,19 +103,7 @@ class RaceTest {
             MutexGuard<Integer> held = mu.lock();
             CompletableFuture<String> outcome = new CompletableFuture<>();
             AtomicBoolean interruptSent = new AtomicBoolean();
-            Thread waiter = startThread(() -> {
-                try {
-                    MutexGuard<Integer> g = mu.lockInterruptibly();
-                    while (!interruptSent.get()) {
-                        Thread.onSpinWait();
-                    }
-                    boolean flag = Thread.currentThread().isInterrupted();
-                    g.close();
-                    outcome.complete(flag ? "granted+interrupted" : "granted");
-                } catch (InterruptedException e) {
-                    outcome.complete("interrupted");
-                }
-            });
+            Thread waiter = startInterruptibleWaiter(mu, interruptSent, outcome);
             TestSupport.awaitQueueLength(mu, 1);
             long queuedSince = System.nanoTime();
             while (System.nanoTime() - queuedSince < 2 * Sync.HANDOFF_AFTER_NANOS) {
@@ -271,6 +245,29 @@ class RaceTest {
         try (MutexGuard<long[]> g = mu.lock()) {
             assertThat(g.get()[0]).isEqualTo(3_000L * 3 * 20);
         }
+    }
+
+    /**
+     * Starts a thread that waits interruptibly, closes what it is granted, and completes the outcome
+     * with "interrupted", "granted+interrupted" or "granted". A grant is checked for the interrupt
+     * only once it has been sent: whether it came during the wait (and lost the race) or after it,
+     * the flag must then be set, never swallowed.
+     */
+    private static Thread startInterruptibleWaiter(Mutex<Integer> mu, AtomicBoolean interruptSent,
+            CompletableFuture<String> outcome) {
+        return startThread(() -> {
+            try {
+                MutexGuard<Integer> g = mu.lockInterruptibly();
+                while (!interruptSent.get()) {
+                    Thread.onSpinWait();
+                }
+                boolean flag = Thread.currentThread().isInterrupted();
+                g.close();
+                outcome.complete(flag ? "granted+interrupted" : "granted");
+            } catch (InterruptedException e) {
+                outcome.complete("interrupted"); // had it been granted too, assertFree would fail
+            }
+        });
     }
 
     private static void assertFree(ObservableLock lock, int round) {

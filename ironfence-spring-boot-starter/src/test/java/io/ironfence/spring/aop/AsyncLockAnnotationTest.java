@@ -11,6 +11,7 @@ import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -200,54 +202,50 @@ class AsyncLockAnnotationTest {
      */
     @Test
     void cancellingAResultAsTheLockIsGrantedNeverLeavesItHeld() {
-        runner.run(context -> {
-            Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
-            for (int round = 0; round < 2_000; round++) {
-                MutexGuard<Object> held = lock.lockAsync().join(); // no owner thread: this call queues
-                CompletableFuture<String> result = jobs.locked("r");
-                raceReleaseWith(held, () -> result.cancel(false));
-                jobs.started().forEach(job -> job.complete("done")); // bodies that won the race end
-                assertThat(lock.isLocked()).as("round %d left the lock held", round).isFalse();
-                assertThat(lock.getQueueLength()).isZero();
-            }
-        });
+        runner.run(context -> cancelRacingTheGrant(context, jobs -> {
+            CompletableFuture<String> result = jobs.locked("r");
+            return () -> result.cancel(false);
+        }));
     }
 
     /** The same race for a subscription: a grant that arrives as it is disposed is released. */
     @Test
     void disposingASubscriptionAsTheLockIsGrantedNeverLeavesItHeld() {
-        runner.run(context -> {
-            Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
-            for (int round = 0; round < 2_000; round++) {
-                MutexGuard<Object> held = lock.lockAsync().join();
-                Disposable subscription = jobs.mono("r").subscribe();
-                raceReleaseWith(held, subscription::dispose);
-                jobs.started().forEach(job -> job.complete("done"));
-                assertThat(lock.isLocked()).as("round %d left the lock held", round).isFalse();
-                assertThat(lock.getQueueLength()).isZero();
-            }
-        });
+        runner.run(context -> cancelRacingTheGrant(context, jobs -> jobs.mono("r").subscribe()::dispose));
     }
 
-    /** Closes the guard on another thread at the same moment as this thread runs the action. */
-    private static void raceReleaseWith(MutexGuard<Object> held, Runnable action) throws Exception {
-        CyclicBarrier go = new CyclicBarrier(2);
-        Thread releaser = new Thread(() -> {
-            try {
-                go.await();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
+    /**
+     * 2,000 rounds of: a call queues behind a hold, then the hold is closed on another thread at the
+     * same moment as this thread cancels the call.
+     *
+     * @param queueACall makes the call and returns how to cancel it
+     */
+    private static void cancelRacingTheGrant(AssertableApplicationContext context, Function<Jobs, Runnable> queueACall)
+            throws Exception {
+        Jobs jobs = context.getBean(Jobs.class);
+        Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+        for (int round = 0; round < 2_000; round++) {
+            MutexGuard<Object> held = lock.lockAsync().join(); // no owner thread: the call queues
+            Runnable cancel = queueACall.apply(jobs);
+            CyclicBarrier go = new CyclicBarrier(2);
+            Thread releaser = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                spin(ThreadLocalRandom.current().nextInt(2_000));
+                held.close();
+            });
+            releaser.start();
+            go.await();
             spin(ThreadLocalRandom.current().nextInt(2_000));
-            held.close();
-        });
-        releaser.start();
-        go.await();
-        spin(ThreadLocalRandom.current().nextInt(2_000));
-        action.run();
-        releaser.join();
+            cancel.run();
+            releaser.join();
+            jobs.started().forEach(job -> job.complete("done")); // bodies that won the race end
+            assertThat(lock.isLocked()).as("round %d left the lock held", round).isFalse();
+            assertThat(lock.getQueueLength()).isZero();
+        }
     }
 
     private static void spin(int iterations) {
