@@ -14,6 +14,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,18 +77,26 @@ class LocksEndpointTest {
     }
 
     @Test
-    void countsTimeoutsAndCancellations() {
+    void countsContentionTimeoutsAndCancellations() {
         runner.run(context -> {
             LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
             Mutex<Object> ledger = context.getBean(LockRegistry.class).getMutex("ledger");
-            try (MutexGuard<Object> held = java.util.concurrent.CompletableFuture.supplyAsync(ledger::lock).get()) {
+            CompletableFuture<MutexGuard<Object>> queued;
+            try (MutexGuard<Object> held = CompletableFuture.supplyAsync(ledger::lock).get()) {
                 assertThat(ledger.tryLock()).isEmpty();
                 assertThat(ledger.lockAsync().cancel(false)).isTrue();
+                queued = ledger.lockAsync();
                 LocksEndpoint.LockDescriptor summary = endpoint.locks().locks().get("ledger");
                 assertThat(summary.timeouts()).isOne();
                 assertThat(summary.cancellations()).isOne();
-                assertThat(summary.waiting()).isZero();
+                assertThat(summary.waiting()).isOne();
+                assertThat(summary.contended()).isZero();
             }
+            queued.join().close();
+            LocksEndpoint.LockDescriptor summary = endpoint.locks().locks().get("ledger");
+            assertThat(summary.acquisitions()).isEqualTo(2);
+            assertThat(summary.contended()).as("the grant that had to wait").isOne();
+            assertThat(summary.waiting()).isZero();
         });
     }
 
