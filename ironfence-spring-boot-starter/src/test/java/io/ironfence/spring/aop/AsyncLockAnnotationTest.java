@@ -3,6 +3,8 @@ package io.ironfence.spring.aop;
 import io.ironfence.LockTimeoutException;
 import io.ironfence.Mutex;
 import io.ironfence.MutexGuard;
+import io.ironfence.RWLock;
+import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 import io.ironfence.spring.KeyedLocks;
 import io.ironfence.spring.LockRegistry;
@@ -31,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -86,6 +89,11 @@ class AsyncLockAnnotationTest {
             return Mono.fromFuture(start(account));
         }
 
+        @WithLock("jobs")
+        public CompletableFuture<String> readsCatalogLater(Catalog catalog, CompletableFuture<String> done) {
+            return catalog.readLater(done);
+        }
+
         @ConcurrencyLimit(1)
         public CompletableFuture<String> limited(String name) {
             return start(name);
@@ -124,6 +132,23 @@ class AsyncLockAnnotationTest {
             Jobs jobs() {
                 return new Jobs();
             }
+
+            @Bean
+            Catalog catalog() {
+                return new Catalog();
+            }
+        }
+    }
+
+    public static class Catalog {
+        @ReadLocked("catalog")
+        public String read(Supplier<String> action) {
+            return action.get();
+        }
+
+        @ReadLocked("catalog")
+        public CompletableFuture<String> readLater(CompletableFuture<String> done) {
+            return done;
         }
     }
 
@@ -252,6 +277,37 @@ class AsyncLockAnnotationTest {
         for (int i = 0; i < iterations; i++) {
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * A queued call's body runs on whichever thread grants it the lock. That thread may be inside
+     * annotated methods of its own, but their holds end with them: the body must take its own
+     * locks, not pass through the granting thread's, or its stage would outlive the hold it rides on.
+     */
+    @Test
+    void anAsyncBodyGrantedOnAnotherThreadTakesItsOwnLocks() {
+        runner.run(context -> {
+            Jobs jobs = context.getBean(Jobs.class);
+            Catalog catalog = context.getBean(Catalog.class);
+            LockRegistry registry = context.getBean(LockRegistry.class);
+            RWLock<Object> catalogLock = registry.getRWLock("catalog");
+            MutexGuard<Object> held = registry.<Object>getMutex("jobs").lockAsync().join();
+            CompletableFuture<String> done = new CompletableFuture<>();
+            CompletableFuture<String> result = jobs.readsCatalogLater(catalog, done); // queued behind held
+            // Another thread releases "jobs" while it reads the catalog: the queued body runs there.
+            Thread reader = new Thread(() -> catalog.read(() -> {
+                held.close();
+                return "read";
+            }));
+            reader.start();
+            reader.join();
+            assertThat(catalogLock.getReadLockCount()).as("the body's own read hold, until its stage completes")
+                    .isOne();
+            assertThat(catalogLock.tryWrite()).isEmpty();
+            done.complete("ok");
+            assertThat(result.get()).isEqualTo("ok");
+            assertThat(catalogLock.getReadLockCount()).isZero();
+        });
     }
 
     @Test

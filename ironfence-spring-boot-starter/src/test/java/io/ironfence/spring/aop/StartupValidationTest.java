@@ -83,6 +83,15 @@ class StartupValidationTest {
                 .run(context -> assertThat(context).hasNotFailed());
     }
 
+    @Test
+    void aTimeoutThatIsNotPositive() {
+        for (String timeout : new String[] {"0s", "-1s"}) {
+            runner.withBean(PlaceholderTimeout.class).withPropertyValues("lock.timeout=" + timeout)
+                    .run(context -> assertThat(messages(context)).contains(PlaceholderTimeout.class.getName())
+                            .contains("must be a positive duration"));
+        }
+    }
+
     public static class PlaceholderTimeout {
         @WithLock(value = "ledger", timeout = "${lock.timeout}")
         public void write() {
