@@ -202,9 +202,7 @@ class RaceTest {
                 mu.lock().close();
                 head.complete(null);
             });
-            while (mu.getQueueLength() == 0) {
-                Thread.onSpinWait();
-            }
+            TestSupport.spinUntilQueued(mu, 1);
             held.close(); // wakes the head...
             try (MutexGuard<Integer> barged = mu.lock()) { // ...and barges in before it runs
                 spin(ThreadLocalRandom.current().nextInt(2_000));

@@ -126,7 +126,7 @@ class StarvationTest {
                     starvingAcquired.set(true);
                 }
             });
-            awaitQueued(mu, 1);
+            TestSupport.spinUntilQueued(mu, 1);
             long queuedSince = System.nanoTime();
             while (System.nanoTime() - queuedSince < 2 * Sync.HANDOFF_AFTER_NANOS) {
                 Thread.onSpinWait();
@@ -147,9 +147,9 @@ class StarvationTest {
                     TestSupport.awaitOrFail(letGo);
                 }
             });
-            awaitQueued(mu, 2);
+            TestSupport.spinUntilQueued(mu, 2);
             Thread last = startThread(() -> mu.lock().close());
-            awaitQueued(mu, 3);
+            TestSupport.spinUntilQueued(mu, 3);
             // Handed to the starving waiter, which passes it on at once to the recent one.
             barged.get().close();
             recentHolds.await();
@@ -165,12 +165,6 @@ class StarvationTest {
             assertThat(mu.isLocked()).isFalse();
         }
         assertThat(endedEarly).as("hand-offs ended by the grant to a recent waiter, of %d", handOffs).isPositive();
-    }
-
-    private static void awaitQueued(ObservableLock lock, int n) {
-        while (lock.getQueueLength() < n) {
-            Thread.onSpinWait();
-        }
     }
 
     @Test

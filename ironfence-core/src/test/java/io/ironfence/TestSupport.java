@@ -60,4 +60,15 @@ final class TestSupport {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
                 .until(lock::getQueueLength, q -> q == n);
     }
+
+    /**
+     * Spins until at least {@code n} requests are queued: {@link #awaitQueueLength} without its
+     * millisecond poll, for tests whose timing matters (a queued waiter ages while the test waits).
+     * A thread that never queues is caught by the test's {@code @Timeout}.
+     */
+    static void spinUntilQueued(ObservableLock lock, int n) {
+        while (lock.getQueueLength() < n) {
+            Thread.onSpinWait();
+        }
+    }
 }
