@@ -287,7 +287,7 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      * name; the injection point would only say that no such lock bean exists.
      */
     private void warnIfNameBelongsToAnotherBean(String name) {
-        if (beanFactory == null || !beanFactory.containsBean(name) || isDeclaredByUs(name)) {
+        if (!isApplicationBean(name)) {
             return;
         }
         Class<?> type = beanFactory.getType(name, false);
@@ -314,7 +314,7 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
     }
 
     private LockType applicationBeanType(String name) {
-        if (beanFactory == null || !beanFactory.containsBean(name) || isDeclaredByUs(name)) {
+        if (!isApplicationBean(name)) {
             return null;
         }
         Class<?> type = beanFactory.getType(name, false);
@@ -323,6 +323,11 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
         }
         return Mutex.class.isAssignableFrom(type) ? LockType.MUTEX
                 : RWLock.class.isAssignableFrom(type) ? LockType.RWLOCK : null;
+    }
+
+    /** Whether the application defines a bean of this name (not one the starter registered for a declared lock). */
+    private boolean isApplicationBean(String name) {
+        return beanFactory != null && beanFactory.containsBean(name) && !isDeclaredByUs(name);
     }
 
     private boolean isDeclaredByUs(String name) {
