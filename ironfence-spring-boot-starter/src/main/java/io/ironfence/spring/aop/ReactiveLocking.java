@@ -113,15 +113,15 @@ final class ReactiveLocking {
 
         /** Ends the body's use: when its publisher completes, fails or is cancelled. */
         Mono<Void> release() {
-            return Mono.fromRunnable(() -> {
-                if (state.compareAndSet(STARTED, RELEASED)) {
-                    acquisition.release(guard);
-                }
-            });
+            return Mono.fromRunnable(() -> releaseIf(STARTED));
         }
 
         void releaseUnlessStarted() {
-            if (state.compareAndSet(GRANTED, RELEASED)) {
+            releaseIf(GRANTED);
+        }
+
+        private void releaseIf(int current) {
+            if (state.compareAndSet(current, RELEASED)) {
                 acquisition.release(guard);
             }
         }
