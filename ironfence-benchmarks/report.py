@@ -6,8 +6,9 @@ IronFence's score over the peer's, oriented so that above 1.00 means IronFence i
 (higher throughput, or lower time per operation).
 
 A run may consist of several rounds (run-benchmarks.sh runs each benchmark once per round, one
-fork per implementation; the single-threaded ones in fewer rounds), so that the forks of IronFence and of its peers alternate in time and a slow
-spell of the shared machine does not fall on one implementation only. The results of one
+fork per implementation; the single-threaded ones in fewer rounds), so that the forks of
+IronFence and of its peers alternate in time and a slow spell of the shared machine does not
+fall on one implementation only. The results of one
 benchmark from all rounds are merged, and its score is the median of its forks' means (as the
 issue's targets ask): one fork that caught the machine busy moves a mean, not a median. Latency
 percentiles come from the forks' histograms pooled.
