@@ -52,12 +52,19 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      * @param timeout            the default timeout of annotations on it; null to wait without limit
      * @param warnHeldLongerThan holds longer than this are logged and flagged as stuck; null for the
      *                           registry's default
+     * @param keyed              whether it is one lock per key (every use names a key) rather than a
+     *                           single lock (no use names a key)
      */
-    public record Definition(LockType type, Duration timeout, Duration warnHeldLongerThan) {
+    public record Definition(LockType type, Duration timeout, Duration warnHeldLongerThan, boolean keyed) {
 
-        /** A lock with the registry's default stuck-hold threshold. */
+        /** A single lock with the registry's default stuck-hold threshold. */
         public Definition(LockType type, Duration timeout) {
-            this(type, timeout, null);
+            this(type, timeout, null, false);
+        }
+
+        /** A single lock. */
+        public Definition(LockType type, Duration timeout, Duration warnHeldLongerThan) {
+            this(type, timeout, warnHeldLongerThan, false);
         }
 
         public Definition {
@@ -78,6 +85,9 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
     private final ConcurrentHashMap<String, NamedLock> locks = new ConcurrentHashMap<>();
     /** Names used by annotations, and where (for messages). */
     private final Map<String, String> annotatedNames = new ConcurrentHashMap<>();
+    /** Names used with a key, and without one, and the first place of each (for messages). */
+    private final Map<String, String> keyedUses = new ConcurrentHashMap<>();
+    private final Map<String, String> singleUses = new ConcurrentHashMap<>();
     private final Set<String> readLockedNames = ConcurrentHashMap.newKeySet();
     private final List<Consumer<NamedLock>> lockCallbacks = new CopyOnWriteArrayList<>();
     private ListableBeanFactory beanFactory;
@@ -201,6 +211,19 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
         return get(name).asRWLock();
     }
 
+    /**
+     * @param name the lock's name
+     * @return the keyed lock of that name, for code that locks by key beside the annotations that
+     *         use the name with a key; an undeclared name becomes one
+     * @throws IllegalStateException if the name is a single lock
+     */
+    public KeyedLock getKeyed(String name) {
+        if (!locks.containsKey(name) && declaredType(name) == null) {
+            keyedUses.putIfAbsent(name, "LockRegistry.getKeyed(\"" + name + "\")");
+        }
+        return get(name).asKeyed();
+    }
+
     /** @return the locks declared in configuration, by name */
     public Map<String, Definition> getDefinitions() {
         return definitions;
@@ -208,22 +231,25 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
 
     /**
      * Records that an annotation uses the name, and checks that it can: a read lock needs a
-     * read-write lock. Called at start-up for every annotated method of every bean.
+     * read-write lock, and a name is either keyed (every use has a key) or a single lock (no use
+     * has one), since keyed calls and un-keyed ones would take different locks and never wait for
+     * each other. Called at start-up for every annotated method a caller can reach.
      *
      * @param name   the lock's name
      * @param shared whether the annotation takes a read lock
+     * @param keyed  whether the annotation has a key
      * @param where  the annotation and method, for messages
      * @throws IllegalStateException if the lock cannot serve the annotation
      */
-    public void registerUse(String name, boolean shared, String where) {
+    public void registerUse(String name, boolean shared, boolean keyed, String where) {
         LockType declared = declaredType(name);
         if (declared == null && strict) {
             throw new IllegalStateException(where + " uses lock '" + name + "', which is declared nowhere and "
                     + "ironfence.strict=true. Declare it under ironfence.locks." + name + ".type (mutex or rwlock), "
                     + "define a Mutex or RWLock bean named '" + name + "', or set ironfence.strict=false.");
         }
+        NamedLock existing = locks.get(name);
         if (shared) {
-            NamedLock existing = locks.get(name);
             LockType type = existing != null ? existing.getType() : declared;
             if (type == LockType.MUTEX) {
                 throw new IllegalStateException(where + " takes a read lock, but lock '" + name + "' is a mutex ("
@@ -232,7 +258,44 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
             }
             readLockedNames.add(name);
         }
+        checkKeyedness(name, keyed, where, existing);
+        (keyed ? keyedUses : singleUses).putIfAbsent(name, where);
         annotatedNames.putIfAbsent(name, where);
+    }
+
+    private void checkKeyedness(String name, boolean keyed, String where, NamedLock existing) {
+        Boolean declaredKeyed = existing != null ? (Boolean) existing.isKeyed() : declaredKeyed(name);
+        if (declaredKeyed != null && declaredKeyed && !keyed) {
+            throw new IllegalStateException(where + " has no key, but lock '" + name + "' is keyed ("
+                    + (existing != null && existing.getOrigin() == NamedLock.Origin.FIRST_USE ? "used with a key first"
+                    : "ironfence.locks." + name + ".keyed=true") + "): give it a key, e.g. key = \"#id\", "
+                    + "or give the single lock a name of its own.");
+        }
+        if (declaredKeyed != null && !declaredKeyed && keyed) {
+            throw new IllegalStateException(where + " locks per key, but lock '" + name + "' is a single lock ("
+                    + (existing != null && existing.getOrigin() == NamedLock.Origin.FIRST_USE ? "used without a key first"
+                    : isApplicationBean(name) ? "bean '" + name + "'" : "ironfence.locks." + name)
+                    + "), which none of the keyed calls would wait for. Declare it with ironfence.locks." + name
+                    + ".keyed=true (its bean is then a KeyedLock), or give the keyed lock a name of its own.");
+        }
+        String other = (keyed ? singleUses : keyedUses).get(name);
+        if (other != null) {
+            String withKey = keyed ? where : other;
+            String withoutKey = keyed ? other : where;
+            throw new IllegalStateException("Lock '" + name + "' is used with a key by " + withKey
+                    + " and without one by " + withoutKey + ": the keyed calls would take one lock per key and the "
+                    + "other call a single lock, and they would never wait for each other. Give every use of '"
+                    + name + "' a key, or give the single lock a name of its own.");
+        }
+    }
+
+    /** @return whether the name is declared keyed, declared as a single lock, or (null) not declared */
+    private Boolean declaredKeyed(String name) {
+        if (applicationBeanType(name) != null) {
+            return false; // the application's own Mutex or RWLock bean is one lock
+        }
+        Definition definition = definitions.get(name);
+        return definition != null ? definition.keyed() : null;
     }
 
     /** @return the names used by annotations so far */
@@ -264,13 +327,18 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                 throw conflict(name, definition.type(), beanType);
             }
             ObservableLock bean = (ObservableLock) beanFactory.getBean(name);
+            if (definition != null && definition.keyed()) {
+                throw new IllegalStateException("Lock '" + name + "' is declared keyed (ironfence.locks." + name
+                        + ".keyed=true), but the application's bean '" + name + "' is a single "
+                        + beanType.id() + ". Remove keyed, or rename the bean or the lock.");
+            }
             return new NamedLock(name, bean, definition != null ? definition.timeout() : null, NamedLock.Origin.BEAN,
                     monitor(name, definition));
         }
         if (definition != null) {
             warnIfNameBelongsToAnotherBean(name);
             return new NamedLock(name, definition.type().create(name), definition.timeout(),
-                    NamedLock.Origin.PROPERTIES, monitor(name, definition));
+                    NamedLock.Origin.PROPERTIES, monitor(name, definition), definition.keyed());
         }
         if (strict) {
             throw new IllegalStateException("Lock '" + name + "' is declared nowhere and ironfence.strict=true. "
@@ -278,7 +346,8 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                     + name + "'.");
         }
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
-        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null));
+        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null),
+                keyedUses.containsKey(name));
     }
 
     /**

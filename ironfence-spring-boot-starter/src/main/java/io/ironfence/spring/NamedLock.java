@@ -36,9 +36,14 @@ public final class NamedLock {
     private final ObservableLock lock;
     private final KeyedLocks keyed;
     private final LockMonitor monitor;
+    private final KeyedLock keyedView;
     private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
     NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin, LockMonitor monitor) {
+        this(name, lock, timeout, origin, monitor, false);
+    }
+
+    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin, LockMonitor monitor, boolean isKeyed) {
         this.name = name;
         this.type = LockType.of(lock);
         this.timeout = timeout;
@@ -46,6 +51,7 @@ public final class NamedLock {
         this.lock = lock;
         this.keyed = new KeyedLocks(key -> newKeyLock());
         this.monitor = monitor;
+        this.keyedView = isKeyed ? new KeyedLock(this) : null;
         monitor.setSingleLock(lock);
         addListener(monitor);
     }
@@ -104,7 +110,27 @@ public final class NamedLock {
         return origin;
     }
 
-    /** @return the single (unkeyed) lock of this name */
+    /**
+     * @return whether the name is a keyed lock (one lock per key, locked with a key by every
+     *         caller), as opposed to a single lock (locked without a key by every caller)
+     */
+    public boolean isKeyed() {
+        return keyedView != null;
+    }
+
+    /**
+     * @return the keyed lock, for code that locks by key
+     * @throws IllegalStateException if the name is a single lock
+     */
+    public KeyedLock asKeyed() {
+        if (keyedView == null) {
+            throw new IllegalStateException("Lock '" + name + "' is a single lock, not keyed: use it as a "
+                    + type.id() + ", or declare ironfence.locks." + name + ".keyed=true to lock it per key");
+        }
+        return keyedView;
+    }
+
+    /** @return the single (unkeyed) lock of this name; a keyed name's is never taken */
     public ObservableLock getLock() {
         return lock;
     }
@@ -116,10 +142,11 @@ public final class NamedLock {
 
     /**
      * @return the single lock as a {@link Mutex}
-     * @throws IllegalStateException if it is a read-write lock
+     * @throws IllegalStateException if it is a read-write lock, or keyed
      */
     @SuppressWarnings("unchecked")
     public <T> Mutex<T> asMutex() {
+        requireSingle();
         if (!(lock instanceof Mutex<?> mutex)) {
             throw new IllegalStateException("Lock '" + name + "' is an rwlock, not a mutex: use it as an RWLock "
                     + "(LockRegistry.getRWLock), or declare ironfence.locks." + name + ".type=mutex");
@@ -129,10 +156,11 @@ public final class NamedLock {
 
     /**
      * @return the single lock as an {@link RWLock}
-     * @throws IllegalStateException if it is a mutex
+     * @throws IllegalStateException if it is a mutex, or keyed
      */
     @SuppressWarnings("unchecked")
     public <T> RWLock<T> asRWLock() {
+        requireSingle();
         if (!(lock instanceof RWLock<?> rw)) {
             throw new IllegalStateException("Lock '" + name + "' is a mutex, not an rwlock: use it as a Mutex "
                     + "(LockRegistry.getMutex), or declare ironfence.locks." + name + ".type=rwlock");
@@ -140,8 +168,15 @@ public final class NamedLock {
         return (RWLock<T>) rw;
     }
 
+    private void requireSingle() {
+        if (keyedView != null) {
+            throw new IllegalStateException("Lock '" + name + "' is keyed: lock it per key through its KeyedLock "
+                    + "(LockRegistry.getKeyed(\"" + name + "\"), or inject @Qualifier(\"" + name + "\") KeyedLock)");
+        }
+    }
+
     @Override
     public String toString() {
-        return "NamedLock[" + name + ", " + type.id() + ", " + origin.name().toLowerCase(java.util.Locale.ROOT) + "]";
+        return "NamedLock[" + name + ", " + type.id() + (keyedView != null ? ", keyed, " : ", ") + origin.name().toLowerCase(java.util.Locale.ROOT) + "]";
     }
 }

@@ -47,6 +47,13 @@ final class Acquisition {
     }
 
     private Acquisition(NamedLock named, Object key, boolean shared, Duration timeout, String description) {
+        if ((key != null) != named.isKeyed()) {
+            // Start-up checks every annotation it can see; this catches a bean defined after it.
+            throw new IllegalStateException(description + (key != null ? " locks per key, but lock '" + named.getName()
+                    + "' is a single lock" : " has no key, but lock '" + named.getName() + "' is keyed")
+                    + ". Every use of a name must have a key, or none must; declare ironfence.locks." + named.getName()
+                    + ".keyed accordingly, or use another name.");
+        }
         this.named = named;
         this.key = key;
         this.entry = key != null ? named.getKeyedLocks().retain(key) : null;

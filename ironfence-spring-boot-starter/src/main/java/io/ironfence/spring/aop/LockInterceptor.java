@@ -38,9 +38,13 @@ final class LockInterceptor implements MethodInterceptor {
     private final BeanFactory beanFactory;
     private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private final ReactiveLocking reactive = REACTOR_PRESENT ? new ReactiveLocking() : null;
+    /** The JDK proxy whose interfaces callers use, when it was made elsewhere; else null. */
+    private final Class<?> proxyClass;
 
-    LockInterceptor(LockOperationSource operations, Supplier<LockRegistry> registry, BeanFactory beanFactory) {
+    LockInterceptor(LockOperationSource operations, Supplier<LockRegistry> registry, BeanFactory beanFactory,
+            Class<?> proxyClass) {
         this.operations = operations;
+        this.proxyClass = proxyClass;
         this.registry = registry;
         this.beanFactory = beanFactory;
     }
@@ -49,7 +53,7 @@ final class LockInterceptor implements MethodInterceptor {
     public Object invoke(MethodInvocation invocation) throws Throwable {
         Object target = invocation.getThis();
         Class<?> targetClass = target != null ? AopUtils.getTargetClass(target) : null;
-        LockOperation operation = operations.operationFor(invocation.getMethod(), targetClass);
+        LockOperation operation = operations.operationFor(invocation.getMethod(), targetClass, proxyClass);
         if (operation == null) {
             return invocation.proceed();
         }

@@ -2,6 +2,7 @@ package io.ironfence.spring.boot.autoconfigure;
 
 import io.ironfence.Mutex;
 import io.ironfence.RWLock;
+import io.ironfence.spring.KeyedLock;
 import io.ironfence.spring.LockRegistry;
 import io.ironfence.spring.LockType;
 
@@ -16,7 +17,8 @@ import java.util.Map;
 /**
  * Registers a bean for every lock declared under {@code ironfence.locks.<name>}, named after it
  * and served by the {@link LockRegistry}, so {@code @Qualifier("inventory") RWLock<?>} and the
- * annotations get the same lock. A name the application already defines a bean for is left to the
+ * annotations get the same lock: a {@code Mutex} or {@code RWLock}, or for a name declared
+ * {@code keyed} a {@link KeyedLock} that locks the same per-key locks as the annotations. A name the application already defines a bean for is left to the
  * application's bean (the registry checks that its type agrees, and warns if it is no lock).
  */
 final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
@@ -36,8 +38,14 @@ final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
             if (registry.containsBeanDefinition(name)) {
                 return;
             }
-            RootBeanDefinition bean = new RootBeanDefinition(definition.type() == LockType.MUTEX ? Mutex.class : RWLock.class);
-            bean.setInstanceSupplier(() -> beanFactory.getBean(LockRegistry.class).get(name).getLock());
+            RootBeanDefinition bean;
+            if (definition.keyed()) {
+                bean = new RootBeanDefinition(KeyedLock.class);
+                bean.setInstanceSupplier(() -> beanFactory.getBean(LockRegistry.class).getKeyed(name));
+            } else {
+                bean = new RootBeanDefinition(definition.type() == LockType.MUTEX ? Mutex.class : RWLock.class);
+                bean.setInstanceSupplier(() -> beanFactory.getBean(LockRegistry.class).get(name).getLock());
+            }
             bean.setAttribute(LockRegistry.DECLARED_LOCK_ATTRIBUTE, Boolean.TRUE);
             registry.registerBeanDefinition(name, bean);
         });

@@ -21,6 +21,8 @@ import java.util.Map;
  *     inventory:
  *       type: rwlock        # mutex (default) or rwlock
  *       timeout: 250ms      # default for annotations that set none; unset: wait without limit
+ *     owner:
+ *       keyed: true         # one lock per key: @WithLock(value = "owner", key = "#ownerId")
  * </pre>
  */
 @ConfigurationProperties(prefix = IronFenceProperties.PREFIX)
@@ -114,6 +116,21 @@ public class IronFenceProperties {
         /** Holds longer than this are logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
         private Duration warnHeldLongerThan;
 
+        /**
+         * Whether the name is one lock per key: every annotation on it has a key, and its bean is a
+         * KeyedLock that locks by key. When false it is a single lock, and no annotation on it may
+         * have a key.
+         */
+        private boolean keyed = false;
+
+        public boolean isKeyed() {
+            return keyed;
+        }
+
+        public void setKeyed(boolean keyed) {
+            this.keyed = keyed;
+        }
+
         public Duration getWarnHeldLongerThan() {
             return warnHeldLongerThan;
         }
@@ -181,7 +198,7 @@ public class IronFenceProperties {
         locks.forEach((name, lock) -> {
             try {
                 definitions.put(name, new LockRegistry.Definition(lock.getType(), lock.getTimeout(),
-                        lock.getWarnHeldLongerThan()));
+                        lock.getWarnHeldLongerThan(), lock.isKeyed()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Invalid ironfence.locks." + name + ": " + e.getMessage()
                         + ". Set type to mutex or rwlock, and timeout and warn-held-longer-than to positive durations "
