@@ -177,6 +177,7 @@ public final class KeyedLock {
         }
     }
 
+    /** @return the hold, or null if the wait gave up (the key is let go then) */
     private Guard<Void> acquire(Object key, Wait wait) throws InterruptedException {
         KeyedLocks keyed = named.getKeyedLocks();
         Object checkedKey = checked(key);
@@ -189,7 +190,7 @@ public final class KeyedLock {
                 keyed.release(checkedKey, entry);
             }
         }
-        return new KeyHold(guard, checkedKey, entry);
+        return guard != null ? new KeyHold(guard, checkedKey, entry) : null;
     }
 
     private CompletableFuture<Guard<Void>> acquireAsync(Object key,

@@ -1,10 +1,16 @@
 package io.ironfence.spring.aop;
 
+import io.ironfence.LockTimeoutException;
+import io.ironfence.WriteGuard;
+import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.LockType;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
+import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
+import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -21,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Interface-based proxies, and where the lock sits relative to {@code @Transactional}. */
 class ProxyAndOrderTest {
@@ -68,6 +75,37 @@ class ProxyAndOrderTest {
             Inventory inventory = context.getBean(Inventory.class);
             assertThat(AopUtils.isCglibProxy(inventory)).isTrue();
             assertThat(inventory.restock()).isTrue();
+        });
+    }
+
+    /** An HTTP interface client is such a proxy: an interface, an interceptor, no target. */
+    @ReadLocked(value = "catalogue", timeout = "50ms")
+    public interface CatalogueClient {
+        String fetch();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ClientConfig {
+        @Bean
+        CatalogueClient catalogueClient() {
+            ProxyFactory factory = new ProxyFactory(CatalogueClient.class, (MethodInterceptor) invocation -> "fetched");
+            return (CatalogueClient) factory.getProxy();
+        }
+    }
+
+    @Test
+    void aTypeAnnotationOnTheInterfaceOfAProxyWithoutTargetLocksItsMethods() {
+        runner.withUserConfiguration(ClientConfig.class).run(context -> {
+            LockRegistry registry = context.getBean(LockRegistry.class);
+            assertThat(registry.getLocks()).anySatisfy(lock -> {
+                assertThat(lock.getName()).isEqualTo("catalogue");
+                assertThat(lock.getType()).isEqualTo(LockType.RWLOCK);
+            });
+            CatalogueClient client = context.getBean(CatalogueClient.class);
+            try (WriteGuard<?> held = registry.<Object>getRWLock("catalogue").writeAsync().join()) {
+                assertThatThrownBy(client::fetch).isInstanceOf(LockTimeoutException.class);
+            }
+            assertThat(client.fetch()).isEqualTo("fetched");
         });
     }
 

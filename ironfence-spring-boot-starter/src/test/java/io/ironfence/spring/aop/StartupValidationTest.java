@@ -69,6 +69,14 @@ class StartupValidationTest {
     }
 
     @Test
+    void aLazyBeanIsCheckedAtStartUpThoughItIsNeverCreated() {
+        runner.withPropertyValues("ironfence.locks.ledger.type=mutex")
+                .withBean("lazyReader", ReadsAMutex.class, ReadsAMutex::new, definition -> definition.setLazyInit(true))
+                .run(context -> assertThat(messages(context))
+                        .contains("@ReadLocked(\"ledger\") on " + ReadsAMutex.class.getName() + ".read(..)"));
+    }
+
+    @Test
     void aMalformedTimeout() {
         runner.withBean(MalformedTimeout.class).run(context -> assertThat(messages(context))
                 .contains(MalformedTimeout.class.getName() + ".write(..)").contains("timeout \"soon\"")
