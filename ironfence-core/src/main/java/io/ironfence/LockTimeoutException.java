@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Thrown where a timed acquisition must fail rather than return empty, for example by a method
  * annotated with {@link io.ironfence.annotation.WithLock @WithLock(timeout = ...)}. The message
- * names the lock, the key if any, and the timeout.
+ * names the lock, the key if any, and the timeout as configured: {@code Timed out after 5ms waiting
+ * for lock 'owner' (key '1')}.
  */
 public class LockTimeoutException extends RuntimeException {
 
@@ -32,7 +33,7 @@ public class LockTimeoutException extends RuntimeException {
      * @param timeout  the timeout that ran out
      */
     public LockTimeoutException(String lockName, Object key, Duration timeout) {
-        super("Timed out after " + timeout + " waiting for lock '" + lockName + "'"
+        super("Timed out after " + Durations.format(timeout) + " waiting for lock '" + lockName + "'"
                 + (key != null ? " (key '" + key + "')" : ""));
         this.lockName = lockName;
         this.key = key;

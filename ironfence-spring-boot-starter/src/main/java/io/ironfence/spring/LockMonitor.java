@@ -198,7 +198,7 @@ public final class LockMonitor implements LockListener {
             if (!holder.reported && isStuck(holder)) {
                 holder.reported = true;
                 String message = "Lock '" + name + "' has been held for " + holder.getHeldFor().toMillis()
-                        + " ms (longer than warn-held-longer-than=" + warnHeldLongerThan + ") by "
+                        + " ms (longer than warn-held-longer-than=" + DurationFormat.format(warnHeldLongerThan) + ") by "
                         + (holder.isAsync() ? "an async task" : "thread '" + holder.thread + "'")
                         + (holder.method != null ? " in " + holder.method : "") + ", " + holder.mode.tagValue()
                         + (holder.acquiredAt == null ? "; set ironfence.capture-acquisition-stack-trace=true to log "

@@ -72,10 +72,10 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                 throw new IllegalArgumentException("type must not be null");
             }
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+                throw new IllegalArgumentException("timeout must be positive, was " + DurationFormat.format(timeout));
             }
             if (warnHeldLongerThan != null && (warnHeldLongerThan.isNegative() || warnHeldLongerThan.isZero())) {
-                throw new IllegalArgumentException("warn-held-longer-than must be positive, was " + warnHeldLongerThan);
+                throw new IllegalArgumentException("warn-held-longer-than must be positive, was " + DurationFormat.format(warnHeldLongerThan));
             }
         }
     }

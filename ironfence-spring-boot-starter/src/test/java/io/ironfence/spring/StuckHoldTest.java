@@ -78,7 +78,7 @@ class StuckHoldTest {
         });
         String log = output.getOut();
         assertThat(log.split("Lock 'nightly' has been held", -1)).hasSize(2);
-        assertThat(log).contains("warn-held-longer-than=PT0.1S").contains("@WithLock(\"nightly\") on "
+        assertThat(log).contains("warn-held-longer-than=100ms").contains("@WithLock(\"nightly\") on "
                 + Batch.class.getName() + ".run(..)").contains("thread '");
     }
 
