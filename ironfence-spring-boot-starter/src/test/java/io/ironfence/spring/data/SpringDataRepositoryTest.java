@@ -1,6 +1,8 @@
 package io.ironfence.spring.data;
 
+import io.ironfence.Guard;
 import io.ironfence.LockTimeoutException;
+import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 import io.ironfence.WriteGuard;
 import io.ironfence.spring.KeyedLock;
@@ -9,6 +11,8 @@ import io.ironfence.spring.LockType;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 import io.ironfence.spring.boot.autoconfigure.IronFenceMetricsAutoConfiguration;
 import io.ironfence.spring.micrometer.LockRegistryMetrics;
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,7 +26,10 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static io.ironfence.spring.StartupFailures.messages;
@@ -103,6 +110,28 @@ class SpringDataRepositoryTest {
             assertThat(vets.findById(id)).isPresent();
             assertThat(vetsLock.isLocked()).isFalse();
             assertThat(owner.getLiveKeyCount()).isZero();
+        });
+    }
+
+    @Test
+    void theLockIsTakenBeforeTheRepositorysTransactionBeginsAndReleasedAfterItEnds() {
+        runner.run(context -> {
+            List<Boolean> transactionActive = new CopyOnWriteArrayList<>();
+            context.getBean(LockRegistry.class).get("ownerSearch").addListener(new LockListener() {
+                @Override
+                public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos,
+                        long grantNanos, boolean waited, boolean async) {
+                    transactionActive.add(TransactionSynchronizationManager.isActualTransactionActive());
+                }
+
+                @Override
+                public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos,
+                        long releaseNanos) {
+                    transactionActive.add(TransactionSynchronizationManager.isActualTransactionActive());
+                }
+            });
+            context.getBean(OwnerRepository.class).findAll();
+            assertThat(transactionActive).containsExactly(false, false);
         });
     }
 
