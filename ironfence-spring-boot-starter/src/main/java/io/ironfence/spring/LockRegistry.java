@@ -32,6 +32,10 @@ import java.util.function.Consumer;
  * {@code RWLock} if any {@code @ReadLocked} uses it). Annotations, code that injects the lock
  * beans and code that asks this registry all share the one lock of a name.
  * <p>
+ * A name is either a single lock or keyed (one lock per key, {@link #getKeyed}), never both: keyed
+ * and un-keyed callers of one name would take different locks and never wait for each other, so
+ * {@link #registerUse} refuses the second kind of use.
+ * <p>
  * Names known at start-up (declared, bean, or used by an annotation of a singleton) are resolved
  * once all singletons exist, so a name declared twice with different types fails the start-up.
  */

@@ -1,5 +1,6 @@
 package io.ironfence.spring.readme;
 
+// README:BEGIN
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-// README:BEGIN
 @Service
 public class Shop {
 

@@ -105,12 +105,13 @@ public class LocksEndpoint {
      * @param origin             properties, bean or first_use
      * @param timeout            the default timeout of annotations on it (ISO-8601), or null
      * @param warnHeldLongerThan the stuck-hold threshold (ISO-8601), or null
+     * @param keyed              whether it is one lock per key (every use has a key)
      * @param liveKeys           keys whose lock is held or waited for now (never the keys themselves)
      * @param currentHolders     who holds it now, oldest first
      */
     public record LockDetailsDescriptor(String name, String type, int holders, int waiting, long acquisitions,
             long contended, long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck,
-            String origin, String timeout, String warnHeldLongerThan, int liveKeys,
+            String origin, String timeout, String warnHeldLongerThan, boolean keyed, int liveKeys,
             List<HolderDescriptor> currentHolders) {
 
         static LockDetailsDescriptor of(NamedLock lock) {
@@ -123,7 +124,7 @@ public class LocksEndpoint {
                     summary.interruptions(), summary.oldestHoldMillis(), summary.stuck(),
                     lock.getOrigin().name().toLowerCase(Locale.ROOT), lock.getTimeout().map(Duration::toString).orElse(null),
                     monitor.getWarnHeldLongerThan() != null ? monitor.getWarnHeldLongerThan().toString() : null,
-                    lock.getKeyedLocks().size(), holders);
+                    lock.isKeyed(), lock.getKeyedLocks().size(), holders);
         }
     }
 

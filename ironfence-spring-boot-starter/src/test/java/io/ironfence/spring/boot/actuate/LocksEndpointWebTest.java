@@ -99,6 +99,7 @@ class LocksEndpointWebTest {
                 assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
                 String json = get(port, "/actuator/locks/customer").body();
                 assertThat(JsonPath.<Integer>read(json, "$.liveKeys")).isOne();
+                assertThat(JsonPath.<Boolean>read(json, "$.keyed")).isTrue();
                 assertThat(JsonPath.<Integer>read(json, "$.holders")).isOne();
                 List<Map<String, Object>> holders = JsonPath.read(json, "$.currentHolders");
                 assertThat(holders).singleElement().satisfies(holder -> {
