@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
- * A lock in the {@link LockRegistry}: its name, type and default timeout, the single lock of that
+ * A lock in the {@link NamedLockRegistry}: its name, type and default timeout, the single lock of that
  * name, and the per-key locks that {@code @WithLock(key = ...)} and {@code @ReadLocked(key = ...)}
  * take under the same name.
  */
@@ -149,7 +149,7 @@ public final class NamedLock {
         requireSingle();
         if (!(lock instanceof Mutex<?> mutex)) {
             throw new IllegalStateException("Lock '" + name + "' is an rwlock, not a mutex: use it as an RWLock "
-                    + "(LockRegistry.getRWLock), or declare ironfence.locks." + name + ".type=mutex");
+                    + "(NamedLockRegistry.getRWLock), or declare ironfence.locks." + name + ".type=mutex");
         }
         return (Mutex<T>) mutex;
     }
@@ -163,7 +163,7 @@ public final class NamedLock {
         requireSingle();
         if (!(lock instanceof RWLock<?> rw)) {
             throw new IllegalStateException("Lock '" + name + "' is a mutex, not an rwlock: use it as a Mutex "
-                    + "(LockRegistry.getMutex), or declare ironfence.locks." + name + ".type=rwlock");
+                    + "(NamedLockRegistry.getMutex), or declare ironfence.locks." + name + ".type=rwlock");
         }
         return (RWLock<T>) rw;
     }
@@ -171,7 +171,7 @@ public final class NamedLock {
     private void requireSingle() {
         if (keyedView != null) {
             throw new IllegalStateException("Lock '" + name + "' is keyed: lock it per key through its KeyedLock "
-                    + "(LockRegistry.getKeyed(\"" + name + "\"), or inject @Qualifier(\"" + name + "\") KeyedLock)");
+                    + "(NamedLockRegistry.getKeyed(\"" + name + "\"), or inject @Qualifier(\"" + name + "\") KeyedLock)");
         }
     }
 

@@ -18,11 +18,11 @@ public class StuckHoldDetector implements SmartLifecycle {
     private static final Duration MIN_INTERVAL = Duration.ofMillis(10);
     private static final Duration MAX_INTERVAL = Duration.ofSeconds(1);
 
-    private final LockRegistry registry;
+    private final NamedLockRegistry registry;
     private ScheduledExecutorService scheduler;
 
     /** @param registry the locks to watch, including those created after start-up */
-    public StuckHoldDetector(LockRegistry registry) {
+    public StuckHoldDetector(NamedLockRegistry registry) {
         this.registry = registry;
     }
 

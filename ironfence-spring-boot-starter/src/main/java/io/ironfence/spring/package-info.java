@@ -1,5 +1,5 @@
 /**
- * IronFence for Spring, framework side: the {@link io.ironfence.spring.LockRegistry} of named
+ * IronFence for Spring, framework side: the {@link io.ironfence.spring.NamedLockRegistry} of named
  * locks (declared, beans, or created on first use), per-key locks, and the
  * {@link io.ironfence.spring.LockMonitor} that keeps each name's counts and current holders.
  */

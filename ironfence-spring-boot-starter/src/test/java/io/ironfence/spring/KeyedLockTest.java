@@ -128,7 +128,7 @@ class KeyedLockTest {
                 .withPropertyValues("ironfence.locks.account.type=rwlock", "ironfence.locks.account.keyed=true")
                 .run(context -> {
                     KeyedLock accounts = context.getBean(InjectsKeyedLock.class).accounts;
-                    LockRegistry registry = context.getBean(LockRegistry.class);
+                    NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
                     assertThat(accounts).isSameAs(registry.getKeyed("account"));
                     assertThat(accounts.getType()).isEqualTo(LockType.RWLOCK);
                     Accounts service = context.getBean(Accounts.class);
@@ -156,7 +156,7 @@ class KeyedLockTest {
             runner.withBean(Accounts.class).withPropertyValues("ironfence.locks.account.type=rwlock",
                     "ironfence.locks.account.keyed=true").run(context -> {
                 Accounts service = context.getBean(Accounts.class);
-                KeyedLock accounts = context.getBean(LockRegistry.class).getKeyed("account");
+                KeyedLock accounts = context.getBean(NamedLockRegistry.class).getKeyed("account");
                 List<CompletableFuture<Void>> calls = new ArrayList<>();
                 for (int caller = 0; caller < 4; caller++) {
                     boolean annotated = caller % 2 == 0;
@@ -198,7 +198,7 @@ class KeyedLockTest {
     void everyWayToWaitLetsTheKeyGoAfterwards() throws Exception {
         runner.withPropertyValues("ironfence.locks.account.type=mutex", "ironfence.locks.account.keyed=true")
                 .run(context -> {
-                    KeyedLock accounts = context.getBean(LockRegistry.class).getKeyed("account");
+                    KeyedLock accounts = context.getBean(NamedLockRegistry.class).getKeyed("account");
                     try (Guard<Void> held = accounts.lockAsync("alice").join()) {
                         assertThat(accounts.tryLock("alice")).isEmpty();
                         assertThat(accounts.tryLock("alice", Duration.ofMillis(5))).isEmpty();

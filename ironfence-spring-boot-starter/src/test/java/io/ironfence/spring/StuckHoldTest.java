@@ -65,7 +65,7 @@ class StuckHoldTest {
             });
             assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> output.getOut().contains("Lock 'nightly' has been held"));
-            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(NamedLockRegistry.class));
             assertThat(endpoint.locks().locks().get("nightly").stuck()).isOne();
             assertThat(endpoint.lock("nightly").currentHolders()).singleElement()
                     .satisfies(holder -> assertThat(holder.stuck()).isTrue());
@@ -85,7 +85,7 @@ class StuckHoldTest {
     @Test
     void theWarningCanCarryWhereTheLockWasTaken(CapturedOutput output) {
         runner.withPropertyValues("ironfence.capture-acquisition-stack-trace=true").run(context -> {
-            Mutex<Object> nightly = context.getBean(LockRegistry.class).getMutex("nightly");
+            Mutex<Object> nightly = context.getBean(NamedLockRegistry.class).getMutex("nightly");
             try (MutexGuard<Object> held = nightly.lock()) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> output.getOut().contains("acquired here"));
             }

@@ -2,7 +2,7 @@ package io.ironfence.spring.aop;
 
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -62,7 +62,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
 
     private static final Log logger = LogFactory.getLog(LockAnnotationBeanPostProcessor.class);
 
-    private final Supplier<LockRegistry> registry;
+    private final Supplier<NamedLockRegistry> registry;
     private final Set<List<Class<?>>> inspected = ConcurrentHashMap.newKeySet();
     private final Set<Method> warned = ConcurrentHashMap.newKeySet();
     private int advisorOrder = DEFAULT_ORDER;
@@ -71,7 +71,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     private Environment environment;
 
     /** @param registry the registry the annotations' names resolve in (looked up lazily) */
-    public LockAnnotationBeanPostProcessor(Supplier<LockRegistry> registry) {
+    public LockAnnotationBeanPostProcessor(Supplier<NamedLockRegistry> registry) {
         this.registry = registry;
     }
 

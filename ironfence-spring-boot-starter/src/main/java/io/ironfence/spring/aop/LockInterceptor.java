@@ -1,7 +1,7 @@
 package io.ironfence.spring.aop;
 
 import io.ironfence.Guard;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.NamedLock;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -34,14 +34,14 @@ final class LockInterceptor implements MethodInterceptor {
             ClassUtils.isPresent("reactor.core.publisher.Flux", LockInterceptor.class.getClassLoader());
 
     private final LockOperationSource operations;
-    private final Supplier<LockRegistry> registry;
+    private final Supplier<NamedLockRegistry> registry;
     private final BeanFactory beanFactory;
     private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private final ReactiveLocking reactive = REACTOR_PRESENT ? new ReactiveLocking() : null;
     /** The JDK proxy whose interfaces callers use, when it was made elsewhere; else null. */
     private final Class<?> proxyClass;
 
-    LockInterceptor(LockOperationSource operations, Supplier<LockRegistry> registry, BeanFactory beanFactory,
+    LockInterceptor(LockOperationSource operations, Supplier<NamedLockRegistry> registry, BeanFactory beanFactory,
             Class<?> proxyClass) {
         this.operations = operations;
         this.proxyClass = proxyClass;

@@ -1,7 +1,7 @@
 package io.ironfence.spring.micrometer;
 
 import io.ironfence.micrometer.LockMetrics;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
 
@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The meters of every lock in a {@link LockRegistry}, each name once (a keyed lock's per-key
+ * The meters of every lock in a {@link NamedLockRegistry}, each name once (a keyed lock's per-key
  * locks report under its name, never a tag per key): the locks known at start-up, and those
  * created later as they are. Bound to each {@link MeterRegistry} it is given (Spring Boot binds
  * {@code MeterBinder} beans to every registry).
@@ -25,7 +25,7 @@ public class LockRegistryMetrics implements MeterBinder {
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
     /** @param locks the registry whose locks, present and future, get meters */
-    public LockRegistryMetrics(LockRegistry locks) {
+    public LockRegistryMetrics(NamedLockRegistry locks) {
         locks.forEachLock(this::add);
     }
 

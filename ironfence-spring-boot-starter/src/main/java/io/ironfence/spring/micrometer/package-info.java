@@ -1,2 +1,2 @@
-/** Micrometer meters for every lock of a {@link io.ironfence.spring.LockRegistry}. */
+/** Micrometer meters for every lock of a {@link io.ironfence.spring.NamedLockRegistry}. */
 package io.ironfence.spring.micrometer;

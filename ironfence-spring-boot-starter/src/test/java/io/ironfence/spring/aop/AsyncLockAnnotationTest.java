@@ -7,7 +7,7 @@ import io.ironfence.RWLock;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 import io.ironfence.spring.KeyedLocks;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
 import org.junit.jupiter.api.Test;
@@ -156,7 +156,7 @@ class AsyncLockAnnotationTest {
     void aFutureReturningMethodHoldsTheLockUntilItsFutureCompletes() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
             CompletableFuture<String> first = jobs.locked("a");
             CompletableFuture<String> second = jobs.locked("b");
             CompletableFuture<String> third = jobs.locked("c");
@@ -191,7 +191,7 @@ class AsyncLockAnnotationTest {
     void aTimedOutAsyncWaitFailsTheStageWithoutBlockingTheCaller() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
             // Held elsewhere: a call on the holding thread itself would pass through as a nested call.
             try (MutexGuard<Object> held = CompletableFuture.supplyAsync(lock::lock).get()) {
                 CompletableFuture<String> result = jobs.lockedWithTimeout("late"); // returns at once
@@ -208,7 +208,7 @@ class AsyncLockAnnotationTest {
     void aKeyedWaitThatTimesOutLetsItsKeysLockGo() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            KeyedLocks keys = context.getBean(LockRegistry.class).get("accounts").getKeyedLocks();
+            KeyedLocks keys = context.getBean(NamedLockRegistry.class).get("accounts").getKeyedLocks();
             CompletableFuture<String> holder = jobs.keyedWithTimeout("acme");
             assertThatThrownBy(() -> jobs.keyedWithTimeout("acme").get()).cause()
                     .isInstanceOf(LockTimeoutException.class);
@@ -248,7 +248,7 @@ class AsyncLockAnnotationTest {
     private static void cancelRacingTheGrant(AssertableApplicationContext context, Function<Jobs, Runnable> queueACall)
             throws Exception {
         Jobs jobs = context.getBean(Jobs.class);
-        Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+        Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
         for (int round = 0; round < 2_000; round++) {
             MutexGuard<Object> held = lock.lockAsync().join(); // no owner thread: the call queues
             Runnable cancel = queueACall.apply(jobs);
@@ -289,7 +289,7 @@ class AsyncLockAnnotationTest {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
             Catalog catalog = context.getBean(Catalog.class);
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             RWLock<Object> catalogLock = registry.getRWLock("catalog");
             MutexGuard<Object> held = registry.<Object>getMutex("jobs").lockAsync().join();
             CompletableFuture<String> done = new CompletableFuture<>();
@@ -314,7 +314,7 @@ class AsyncLockAnnotationTest {
     void cancellingAWaitingResultWithdrawsTheRequest() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
             CompletableFuture<String> first = jobs.locked("a");
             CompletableFuture<String> waiting = jobs.locked("b");
             assertThat(lock.getQueueLength()).isOne();
@@ -333,7 +333,7 @@ class AsyncLockAnnotationTest {
             Jobs jobs = context.getBean(Jobs.class);
             CompletableFuture<String> result = jobs.failsAtOnce();
             assertThatThrownBy(result::get).cause().isInstanceOf(IllegalArgumentException.class).hasMessage("bad order");
-            assertThat(context.getBean(LockRegistry.class).getMutex("jobs").isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).getMutex("jobs").isLocked()).isFalse();
         });
     }
 
@@ -345,7 +345,7 @@ class AsyncLockAnnotationTest {
             jobs.started().get(0).completeExceptionally(new IllegalStateException("payment declined"));
             assertThatThrownBy(result::get).cause().isInstanceOf(IllegalStateException.class)
                     .hasMessage("payment declined");
-            assertThat(context.getBean(LockRegistry.class).getMutex("jobs").isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).getMutex("jobs").isLocked()).isFalse();
         });
     }
 
@@ -353,7 +353,7 @@ class AsyncLockAnnotationTest {
     void aMonoTakesTheLockOnSubscribeAndHoldsItUntilItCompletes() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
             Mono<String> a = jobs.mono("a");
             assertThat(jobs.startedCount()).as("nothing before subscription").isZero();
             assertThat(lock.isLocked()).isFalse();
@@ -378,7 +378,7 @@ class AsyncLockAnnotationTest {
     void cancellingASubscriptionReleasesOrWithdraws() {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("jobs");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("jobs");
             Disposable holding = jobs.mono("a").subscribe();
             Disposable waiting = jobs.mono("b").subscribe();
             assertThat(jobs.startedCount()).isOne();

@@ -9,7 +9,7 @@ import io.ironfence.WriteGuard;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 import io.ironfence.spring.KeyedLocks;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
 import org.junit.jupiter.api.Test;
@@ -232,7 +232,7 @@ class LockAnnotationTest {
 
     @WithLock("typed")
     public static class TypeLevel {
-        LockRegistry registry;
+        NamedLockRegistry registry;
 
         public boolean first() {
             return registry.get("typed").getLock().isLocked();
@@ -286,7 +286,7 @@ class LockAnnotationTest {
         }
 
         @Bean
-        TypeLevel typeLevel(LockRegistry registry) {
+        TypeLevel typeLevel(NamedLockRegistry registry) {
             TypeLevel bean = new TypeLevel();
             bean.registry = registry;
             return bean;
@@ -326,7 +326,7 @@ class LockAnnotationTest {
             }
             assertThat(tally.value).as("lost updates").isEqualTo((long) threads * calls);
             assertThat(tally.maxInside.get()).isEqualTo(1);
-            assertThat(context.getBean(LockRegistry.class).get("tally").getLock().isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).get("tally").getLock().isLocked()).isFalse();
         });
     }
 
@@ -365,7 +365,7 @@ class LockAnnotationTest {
                 pool.shutdownNow();
             }
             assertThat(catalogue.violations()).as("a writer beside readers").isZero();
-            assertThat(context.getBean(LockRegistry.class).getRWLock("catalogue").isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).getRWLock("catalogue").isLocked()).isFalse();
         });
     }
 
@@ -373,7 +373,7 @@ class LockAnnotationTest {
     void differentKeysRunInParallelAndTheSameKeyNever() {
         runner.run(context -> {
             Accounts accounts = context.getBean(Accounts.class);
-            KeyedLocks keyed = context.getBean(LockRegistry.class).get("account").getKeyedLocks();
+            KeyedLocks keyed = context.getBean(NamedLockRegistry.class).get("account").getKeyedLocks();
             CountDownLatch leave = new CountDownLatch(1);
             CountDownLatch aEntered = new CountDownLatch(1);
             CountDownLatch bEntered = new CountDownLatch(1);
@@ -424,7 +424,7 @@ class LockAnnotationTest {
     void aMillionKeysDoNotKeepAMillionLocks() {
         runner.run(context -> {
             Accounts accounts = context.getBean(Accounts.class);
-            KeyedLocks keyed = context.getBean(LockRegistry.class).get("account").getKeyedLocks();
+            KeyedLocks keyed = context.getBean(NamedLockRegistry.class).get("account").getKeyedLocks();
             for (int i = 0; i < 1_000_000; i++) {
                 accounts.touch(i);
             }
@@ -439,7 +439,7 @@ class LockAnnotationTest {
             assertThatThrownBy(() -> accounts.touch(null)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("@WithLock(\"account\")").hasMessageContaining("Accounts.touch")
                     .hasMessageContaining("#p0").hasMessageContaining("null");
-            assertThat(context.getBean(LockRegistry.class).get("account").getKeyedLocks().size()).isZero();
+            assertThat(context.getBean(NamedLockRegistry.class).get("account").getKeyedLocks().size()).isZero();
         });
     }
 
@@ -447,7 +447,7 @@ class LockAnnotationTest {
     void aTimedOutWaitDoesNotRunTheMethodAndNamesLockKeyAndTimeout() {
         runner.run(context -> {
             Slow slow = context.getBean(Slow.class);
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             Mutex<Object> lock = registry.getMutex("slow");
             Mutex<Object> slowDefault = registry.getMutex("slow-default");
             CompletableFuture<MutexGuard<Object>> held = CompletableFuture.supplyAsync(lock::lock);
@@ -498,7 +498,7 @@ class LockAnnotationTest {
             assertThat(timeout.getKey()).isEqualTo("carol");
             leave.countDown();
             holder.get();
-            assertThat(context.getBean(LockRegistry.class).get("account").getKeyedLocks().size()).isZero();
+            assertThat(context.getBean(NamedLockRegistry.class).get("account").getKeyedLocks().size()).isZero();
         });
     }
 
@@ -506,7 +506,7 @@ class LockAnnotationTest {
     void anInterruptedWaitRestoresTheFlagAndThrowsLockInterruptedException() {
         runner.run(context -> {
             Slow slow = context.getBean(Slow.class);
-            Mutex<Object> lock = context.getBean(LockRegistry.class).getMutex("slow");
+            Mutex<Object> lock = context.getBean(NamedLockRegistry.class).getMutex("slow");
             try (MutexGuard<Object> held = lock.lock()) {
                 CompletableFuture<Throwable> failure = new CompletableFuture<>();
                 CompletableFuture<Boolean> interruptedAfterwards = new CompletableFuture<>();
@@ -536,7 +536,7 @@ class LockAnnotationTest {
             Slow slow = context.getBean(Slow.class);
             IllegalStateException thrown = new IllegalStateException("out of stock");
             assertThatThrownBy(() -> slow.fails(thrown)).isSameAs(thrown);
-            assertThat(context.getBean(LockRegistry.class).getMutex("slow").isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).getMutex("slow").isLocked()).isFalse();
         });
     }
 
@@ -548,7 +548,7 @@ class LockAnnotationTest {
             assertThat(outer.writeThenRead()).isEqualTo("read");
             Catalogue catalogue = context.getBean(Catalogue.class);
             assertThat(catalogue.restockThenPeek(catalogue)).isZero();
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             assertThat(registry.get("nested").getLock().isLocked()).isFalse();
             assertThat(registry.get("nested-rw").getLock().isLocked()).isFalse();
         });
@@ -558,7 +558,7 @@ class LockAnnotationTest {
     void aCallWhileTheThreadHoldsTheLockInItsOwnCodePassesThrough() {
         runner.run(context -> {
             Inner inner = context.getBean(Inner.class);
-            RWLock<Object> rw = context.getBean(LockRegistry.class).getRWLock("nested-rw");
+            RWLock<Object> rw = context.getBean(NamedLockRegistry.class).getRWLock("nested-rw");
             try (WriteGuard<Object> w = rw.write()) {
                 assertThat(inner.write()).isEqualTo("write");
                 assertThat(inner.read()).isEqualTo("read");
@@ -574,7 +574,7 @@ class LockAnnotationTest {
             assertThatThrownBy(outer::readThenWrite).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("@WithLock(\"nested-rw\")").hasMessageContaining("Inner.write")
                     .hasMessageContaining("read lock").hasMessageContaining("Upgrading");
-            assertThat(context.getBean(LockRegistry.class).get("nested-rw").getLock().isLocked()).isFalse();
+            assertThat(context.getBean(NamedLockRegistry.class).get("nested-rw").getLock().isLocked()).isFalse();
         });
     }
 

@@ -4,7 +4,7 @@ import io.ironfence.LockTimeoutException;
 import io.ironfence.WriteGuard;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
@@ -40,7 +40,7 @@ class ProxyAndOrderTest {
     }
 
     public static class LockedInventory implements Inventory {
-        LockRegistry registry;
+        NamedLockRegistry registry;
 
         @Override
         @WithLock("inventory")
@@ -52,7 +52,7 @@ class ProxyAndOrderTest {
     @Configuration(proxyBeanMethods = false)
     static class InventoryConfig {
         @Bean
-        Inventory inventory(LockRegistry registry) {
+        Inventory inventory(NamedLockRegistry registry) {
             LockedInventory inventory = new LockedInventory();
             inventory.registry = registry;
             return inventory;
@@ -96,7 +96,7 @@ class ProxyAndOrderTest {
     @Test
     void aTypeAnnotationOnTheInterfaceOfAProxyWithoutTargetLocksItsMethods() {
         runner.withUserConfiguration(ClientConfig.class).run(context -> {
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             assertThat(registry.getLocks()).anySatisfy(lock -> {
                 assertThat(lock.getName()).isEqualTo("catalogue");
                 assertThat(lock.getType()).isEqualTo(LockType.RWLOCK);
@@ -112,7 +112,7 @@ class ProxyAndOrderTest {
     /** Records whether the lock was held when each transaction began and committed. */
     static class RecordingTransactionManager extends AbstractPlatformTransactionManager {
         final List<String> events = new ArrayList<>();
-        LockRegistry registry;
+        NamedLockRegistry registry;
 
         private String lockState() {
             return registry.get("orders").getLock().isLocked() ? "locked" : "free";
@@ -150,7 +150,7 @@ class ProxyAndOrderTest {
     @EnableTransactionManagement
     static class TransactionalConfig {
         @Bean
-        RecordingTransactionManager transactionManager(LockRegistry registry) {
+        RecordingTransactionManager transactionManager(NamedLockRegistry registry) {
             RecordingTransactionManager manager = new RecordingTransactionManager();
             manager.registry = registry;
             return manager;

@@ -6,7 +6,7 @@ import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 import io.ironfence.WriteGuard;
 import io.ironfence.spring.KeyedLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 import io.ironfence.spring.boot.autoconfigure.IronFenceMetricsAutoConfiguration;
@@ -56,7 +56,7 @@ class SpringDataRepositoryTest {
     void anUndeclaredNameReadLockedOnARepositoryIsAnRWLockWithMetersFromStartUp() {
         runner.run(context -> {
             assertThat(context).hasNotFailed();
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             assertThat(registry.find("ownerSearch")).hasValueSatisfying(
                     lock -> assertThat(lock.getType()).isEqualTo(LockType.RWLOCK));
             MeterRegistry meters = new SimpleMeterRegistry();
@@ -77,7 +77,7 @@ class SpringDataRepositoryTest {
     @Test
     void everyAnnotatedRepositoryMethodTakesItsLock() {
         runner.run(context -> {
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             OwnerRepository owners = context.getBean(OwnerRepository.class);
             VetRepository vets = context.getBean(VetRepository.class);
             Integer id = owners.save(new Owner("Davis")).getId();
@@ -117,7 +117,7 @@ class SpringDataRepositoryTest {
     void theLockIsTakenBeforeTheRepositorysTransactionBeginsAndReleasedAfterItEnds() {
         runner.run(context -> {
             List<Boolean> transactionActive = new CopyOnWriteArrayList<>();
-            context.getBean(LockRegistry.class).get("ownerSearch").addListener(new LockListener() {
+            context.getBean(NamedLockRegistry.class).get("ownerSearch").addListener(new LockListener() {
                 @Override
                 public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos,
                         long grantNanos, boolean waited, boolean async) {

@@ -4,7 +4,7 @@ import io.ironfence.Mutex;
 import io.ironfence.MutexGuard;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 import io.ironfence.spring.boot.autoconfigure.IronFenceMetricsAutoConfiguration;
 
@@ -143,7 +143,7 @@ class LockRegistryMetricsTest {
         runner.run(context -> {
             LockRegistryMetrics metrics = context.getBean(LockRegistryMetrics.class);
             MeterRegistry first = bind(metrics);
-            Mutex<Object> late = context.getBean(LockRegistry.class).getMutex("created-later");
+            Mutex<Object> late = context.getBean(NamedLockRegistry.class).getMutex("created-later");
             try (MutexGuard<Object> g = late.lock()) {
                 assertThat(first.get("ironfence.lock.holders").tags("lock", "created-later").gauge().value()).isOne();
             }

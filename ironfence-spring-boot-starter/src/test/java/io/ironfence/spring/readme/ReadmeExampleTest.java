@@ -1,10 +1,11 @@
 package io.ironfence.spring.readme;
 
 import io.ironfence.RWLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -57,8 +58,9 @@ class ReadmeExampleTest {
                     assertThat(shop.addToCart("ada", "apple")).isEqualTo(1);
                     assertThat(shop.addToCart("ada", "pear")).isEqualTo(2);
                     assertThat(shop.checkout("ada").get()).containsExactly("apple", "pear");
-                    assertThat(context.getBean("inventory")).isInstanceOf(RWLock.class);
-                    assertThat(context.getBean(LockRegistry.class).get("customer").getKeyedLocks().size()).isZero();
+                    assertThat(BeanFactoryAnnotationUtils.qualifiedBeanOfType(context.getBeanFactory(), RWLock.class,
+                            "inventory")).isSameAs(context.getBean(NamedLockRegistry.class).getRWLock("inventory"));
+                    assertThat(context.getBean(NamedLockRegistry.class).get("customer").getKeyedLocks().size()).isZero();
                 });
     }
 }

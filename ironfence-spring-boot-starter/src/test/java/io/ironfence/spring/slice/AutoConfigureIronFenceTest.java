@@ -3,7 +3,7 @@ package io.ironfence.spring.slice;
 import io.ironfence.LockTimeoutException;
 import io.ironfence.MutexGuard;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.test.autoconfigure.AutoConfigureIronFence;
 
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class AutoConfigureIronFenceTest {
     Receipts receipts;
 
     @Autowired
-    LockRegistry registry;
+    NamedLockRegistry registry;
 
     @Test
     void annotatedBeansAreLocked() {

@@ -2,7 +2,7 @@ package io.ironfence.spring.slice;
 
 import io.ironfence.LockTimeoutException;
 import io.ironfence.WriteGuard;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.data.Owner;
 import io.ironfence.spring.data.OwnerRepository;
@@ -36,7 +36,7 @@ class DataJpaSliceTest {
     OwnerRepository owners;
 
     @Autowired
-    LockRegistry registry;
+    NamedLockRegistry registry;
 
     @Test
     void theRepositorysLockIsTakenInTheSlice() {

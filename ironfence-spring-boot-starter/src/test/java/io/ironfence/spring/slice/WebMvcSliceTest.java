@@ -3,7 +3,7 @@ package io.ironfence.spring.slice;
 import io.ironfence.LockTimeoutException;
 import io.ironfence.MutexGuard;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,7 +46,7 @@ class WebMvcSliceTest {
     MockMvc mvc;
 
     @Autowired
-    LockRegistry registry;
+    NamedLockRegistry registry;
 
     @Test
     void theControllersLockIsTakenInTheSlice() throws Exception {

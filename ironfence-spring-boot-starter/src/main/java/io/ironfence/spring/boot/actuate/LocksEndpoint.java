@@ -2,7 +2,7 @@ package io.ironfence.spring.boot.actuate;
 
 import io.ironfence.ObservableLock;
 import io.ironfence.spring.LockMonitor;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.NamedLock;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -27,10 +27,10 @@ import java.util.TreeMap;
 @Endpoint(id = "locks")
 public class LocksEndpoint {
 
-    private final LockRegistry registry;
+    private final NamedLockRegistry registry;
 
     /** @param registry the locks to show */
-    public LocksEndpoint(LockRegistry registry) {
+    public LocksEndpoint(NamedLockRegistry registry) {
         this.registry = registry;
     }
 

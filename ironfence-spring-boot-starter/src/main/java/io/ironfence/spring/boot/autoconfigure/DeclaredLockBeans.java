@@ -3,10 +3,11 @@ package io.ironfence.spring.boot.autoconfigure;
 import io.ironfence.Mutex;
 import io.ironfence.RWLock;
 import io.ironfence.spring.KeyedLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 
-import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
@@ -15,40 +16,60 @@ import org.springframework.beans.factory.support.RootBeanDefinition;
 import java.util.Map;
 
 /**
- * Registers a bean for every lock declared under {@code ironfence.locks.<name>}, named after it
- * and served by the {@link LockRegistry}, so {@code @Qualifier("inventory") RWLock<?>} and the
- * annotations get the same lock: a {@code Mutex} or {@code RWLock}, or for a name declared
- * {@code keyed} a {@link KeyedLock} that locks the same per-key locks as the annotations. A name the application already defines a bean for is left to the
- * application's bean (the registry checks that its type agrees, and warns if it is no lock).
+ * Registers a bean for every lock declared under {@code ironfence.locks.<name>}, qualified by the
+ * lock's name and served by the {@link NamedLockRegistry}, so {@code @Qualifier("inventory") RWLock<?>}
+ * and the annotations get the same lock: a {@code Mutex} or {@code RWLock}, or for a name declared
+ * {@code keyed} a {@link KeyedLock} that locks the same per-key locks as the annotations. A name
+ * for which the application defines a {@code Mutex} or {@code RWLock} bean itself is left to that
+ * bean (the registry checks that its type agrees).
  */
 final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
 
-    private final Map<String, LockRegistry.Definition> declared;
+    private final Map<String, NamedLockRegistry.Definition> declared;
 
-    DeclaredLockBeans(Map<String, LockRegistry.Definition> declared) {
+    DeclaredLockBeans(Map<String, NamedLockRegistry.Definition> declared) {
         this.declared = declared;
+    }
+
+    /**
+     * @param lockName a lock's name
+     * @return the name of its bean: the starter's own, so that it never clashes with an application
+     *         bean named after the same thing (a {@code catalogue} service beside a {@code catalogue}
+     *         lock); the lock's name is its qualifier
+     */
+    static String beanName(String lockName) {
+        return "ironFenceLock." + lockName;
     }
 
     @Override
     public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-        if (!(registry instanceof BeanFactory beanFactory)) {
+        if (!(registry instanceof ConfigurableListableBeanFactory beanFactory)) {
             return;
         }
         declared.forEach((name, definition) -> {
-            if (registry.containsBeanDefinition(name)) {
-                return;
+            if (isApplicationLock(beanFactory, name)) {
+                return; // the application's own Mutex or RWLock of that name is the lock
             }
             RootBeanDefinition bean;
             if (definition.keyed()) {
                 bean = new RootBeanDefinition(KeyedLock.class);
-                bean.setInstanceSupplier(() -> beanFactory.getBean(LockRegistry.class).getKeyed(name));
+                bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).getKeyed(name));
             } else {
                 bean = new RootBeanDefinition(definition.type() == LockType.MUTEX ? Mutex.class : RWLock.class);
-                bean.setInstanceSupplier(() -> beanFactory.getBean(LockRegistry.class).get(name).getLock());
+                bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).get(name).getLock());
             }
-            bean.setAttribute(LockRegistry.DECLARED_LOCK_ATTRIBUTE, Boolean.TRUE);
-            registry.registerBeanDefinition(name, bean);
+            bean.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
+            bean.setAttribute(NamedLockRegistry.DECLARED_LOCK_ATTRIBUTE, Boolean.TRUE);
+            registry.registerBeanDefinition(beanName(name), bean);
         });
+    }
+
+    private static boolean isApplicationLock(ConfigurableListableBeanFactory beanFactory, String name) {
+        if (!beanFactory.containsBeanDefinition(name)) {
+            return false;
+        }
+        Class<?> type = beanFactory.getType(name, false);
+        return type != null && (Mutex.class.isAssignableFrom(type) || RWLock.class.isAssignableFrom(type));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
@@ -16,7 +16,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * Auto-configures IronFence: the {@link LockRegistry}, a bean per lock declared under
+ * Auto-configures IronFence: the {@link NamedLockRegistry}, a bean per lock declared under
  * {@code ironfence.locks}, the post-processor that applies {@code @WithLock} and
  * {@code @ReadLocked}, and the {@link StuckHoldDetector}. Each backs off when the application defines its own;
  * {@code ironfence.enabled=false} turns it all off.
@@ -32,21 +32,21 @@ public class IronFenceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    static LockRegistry lockRegistry(Environment environment) {
+    static NamedLockRegistry ironFenceLockRegistry(Environment environment) {
         return IronFenceProperties.bind(environment).newRegistry();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    StuckHoldDetector stuckHoldDetector(LockRegistry registry) {
+    StuckHoldDetector ironFenceStuckHoldDetector(NamedLockRegistry registry) {
         return new StuckHoldDetector(registry);
     }
 
     @Bean
     @ConditionalOnMissingBean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    static LockAnnotationBeanPostProcessor lockAnnotationBeanPostProcessor(Environment environment,
-            ObjectProvider<LockRegistry> registry) {
+    static LockAnnotationBeanPostProcessor ironFenceLockAnnotationBeanPostProcessor(Environment environment,
+            ObjectProvider<NamedLockRegistry> registry) {
         LockAnnotationBeanPostProcessor postProcessor =
                 new LockAnnotationBeanPostProcessor(SingletonSupplier.of(registry::getObject));
         postProcessor.setAdvisorOrder(IronFenceProperties.bind(environment).getAop().getOrder());

@@ -1,6 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.actuate.LocksEndpoint;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @AutoConfiguration(after = IronFenceAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
-@ConditionalOnBean(LockRegistry.class)
+@ConditionalOnBean(NamedLockRegistry.class)
 public class IronFenceEndpointAutoConfiguration {
 
     /** Nested, so that the actuator's condition is only read once the actuator is known to be present. */
@@ -27,7 +27,7 @@ public class IronFenceEndpointAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        LocksEndpoint locksEndpoint(LockRegistry registry) {
+        LocksEndpoint ironFenceLocksEndpoint(NamedLockRegistry registry) {
             return new LocksEndpoint(registry);
         }
     }

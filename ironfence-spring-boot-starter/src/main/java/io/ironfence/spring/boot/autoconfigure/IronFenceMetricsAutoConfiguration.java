@@ -1,6 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.micrometer.LockRegistryMetrics;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -16,12 +16,12 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = IronFenceAutoConfiguration.class)
 @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
-@ConditionalOnBean(LockRegistry.class)
+@ConditionalOnBean(NamedLockRegistry.class)
 public class IronFenceMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    LockRegistryMetrics lockRegistryMetrics(LockRegistry registry) {
+    LockRegistryMetrics ironFenceLockRegistryMetrics(NamedLockRegistry registry) {
         return new LockRegistryMetrics(registry);
     }
 }

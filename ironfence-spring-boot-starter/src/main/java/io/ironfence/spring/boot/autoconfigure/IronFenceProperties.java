@@ -1,6 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
@@ -185,19 +185,19 @@ public class IronFenceProperties {
     }
 
     /** @return a registry of the declared locks, with the monitoring defaults */
-    LockRegistry newRegistry() {
-        LockRegistry registry = new LockRegistry(definitions(), strict);
+    NamedLockRegistry newRegistry() {
+        NamedLockRegistry registry = new NamedLockRegistry(definitions(), strict);
         registry.setDefaultWarnHeldLongerThan(warnHeldLongerThan);
         registry.setCaptureAcquisitionStackTraces(captureAcquisitionStackTrace);
         return registry;
     }
 
     /** @return the declared locks as the registry takes them, with a message naming a bad property */
-    Map<String, LockRegistry.Definition> definitions() {
-        Map<String, LockRegistry.Definition> definitions = new LinkedHashMap<>();
+    Map<String, NamedLockRegistry.Definition> definitions() {
+        Map<String, NamedLockRegistry.Definition> definitions = new LinkedHashMap<>();
         locks.forEach((name, lock) -> {
             try {
-                definitions.put(name, new LockRegistry.Definition(lock.getType(), lock.getTimeout(),
+                definitions.put(name, new NamedLockRegistry.Definition(lock.getType(), lock.getTimeout(),
                         lock.getWarnHeldLongerThan(), lock.isKeyed()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Invalid ironfence.locks." + name + ": " + e.getMessage()

@@ -4,7 +4,7 @@ import io.ironfence.Mutex;
 import io.ironfence.MutexGuard;
 import io.ironfence.RWLock;
 import io.ironfence.ReadGuard;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
 import org.junit.jupiter.api.Test;
@@ -39,8 +39,8 @@ class LocksEndpointTest {
     @Test
     void sharedHoldersAreCountedEach() {
         runner.run(context -> {
-            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
-            RWLock<Object> catalogue = context.getBean(LockRegistry.class).getRWLock("catalogue");
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(NamedLockRegistry.class));
+            RWLock<Object> catalogue = context.getBean(NamedLockRegistry.class).getRWLock("catalogue");
             try (ReadGuard<Object> a = catalogue.read(); ReadGuard<Object> b = catalogue.read()) {
                 LocksEndpoint.LockDetailsDescriptor details = endpoint.lock("catalogue");
                 assertThat(details.type()).isEqualTo("rwlock");
@@ -60,7 +60,7 @@ class LocksEndpointTest {
     @Test
     void anAsyncHolderIsATaskAndTheGuardedValueIsNeverShown() {
         runner.run(context -> {
-            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(NamedLockRegistry.class));
             @SuppressWarnings("unchecked")
             Mutex<String> ledger = (Mutex<String>) context.getBean("ledger");
             try (MutexGuard<String> held = ledger.lockAsync().get()) {
@@ -79,8 +79,8 @@ class LocksEndpointTest {
     @Test
     void countsContentionTimeoutsAndCancellations() {
         runner.run(context -> {
-            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(LockRegistry.class));
-            Mutex<Object> ledger = context.getBean(LockRegistry.class).getMutex("ledger");
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(NamedLockRegistry.class));
+            Mutex<Object> ledger = context.getBean(NamedLockRegistry.class).getMutex("ledger");
             CompletableFuture<MutexGuard<Object>> queued;
             try (MutexGuard<Object> held = CompletableFuture.supplyAsync(ledger::lock).get()) {
                 assertThat(ledger.tryLock()).isEmpty();
@@ -102,6 +102,6 @@ class LocksEndpointTest {
 
     @Test
     void anUnknownNameIsNull() {
-        runner.run(context -> assertThat(new LocksEndpoint(context.getBean(LockRegistry.class)).lock("nope")).isNull());
+        runner.run(context -> assertThat(new LocksEndpoint(context.getBean(NamedLockRegistry.class)).lock("nope")).isNull());
     }
 }

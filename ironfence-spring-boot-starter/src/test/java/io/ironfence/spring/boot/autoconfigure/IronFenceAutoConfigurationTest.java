@@ -4,16 +4,19 @@ import io.ironfence.Mutex;
 import io.ironfence.RWLock;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.LockRegistry;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
+import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -34,7 +37,7 @@ class IronFenceAutoConfigurationTest {
     @Test
     void registersTheRegistryAndTheAnnotationPostProcessor() {
         runner.run(context -> {
-            assertThat(context).hasSingleBean(LockRegistry.class);
+            assertThat(context).hasSingleBean(NamedLockRegistry.class);
             assertThat(context).hasSingleBean(LockAnnotationBeanPostProcessor.class);
             assertThat(context).hasSingleBean(IronFenceProperties.class);
         });
@@ -43,16 +46,16 @@ class IronFenceAutoConfigurationTest {
     @Test
     void disabledTurnsEverythingOff() {
         runner.withPropertyValues("ironfence.enabled=false", "ironfence.locks.inventory.type=rwlock").run(context -> {
-            assertThat(context).doesNotHaveBean(LockRegistry.class);
+            assertThat(context).doesNotHaveBean(NamedLockRegistry.class);
             assertThat(context).doesNotHaveBean(LockAnnotationBeanPostProcessor.class);
-            assertThat(context).doesNotHaveBean("inventory");
+            assertThat(context).doesNotHaveBean(RWLock.class);
         });
     }
 
     @Test
     void backsOffForTheApplicationsOwnBeans() {
         runner.withUserConfiguration(OwnInfrastructure.class).run(context -> {
-            assertThat(context).getBean(LockRegistry.class).isSameAs(OwnInfrastructure.REGISTRY);
+            assertThat(context).getBean(NamedLockRegistry.class).isSameAs(OwnInfrastructure.REGISTRY);
             assertThat(context).getBean(LockAnnotationBeanPostProcessor.class).isSameAs(OwnInfrastructure.POST_PROCESSOR);
         });
     }
@@ -61,10 +64,10 @@ class IronFenceAutoConfigurationTest {
     void declaredLocksAreBeansOfTheirTypeSharedWithTheRegistry() {
         runner.withPropertyValues("ironfence.locks.inventory.type=rwlock", "ironfence.locks.inventory.timeout=250ms",
                 "ironfence.locks.ledger.type=mutex").withUserConfiguration(InjectsLocks.class).run(context -> {
-                    LockRegistry registry = context.getBean(LockRegistry.class);
-                    assertThat(context.getBean("inventory")).isInstanceOf(RWLock.class)
+                    NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
+                    assertThat(lockBean(context, RWLock.class, "inventory"))
                             .isSameAs(registry.get("inventory").getLock());
-                    assertThat(context.getBean("ledger")).isInstanceOf(Mutex.class).isSameAs(registry.getMutex("ledger"));
+                    assertThat(lockBean(context, Mutex.class, "ledger")).isSameAs(registry.getMutex("ledger"));
                     assertThat(registry.get("inventory").getTimeout()).contains(Duration.ofMillis(250));
                     assertThat(registry.get("ledger").getTimeout()).isEmpty();
                     assertThat(registry.get("inventory").getOrigin()).isEqualTo(NamedLock.Origin.PROPERTIES);
@@ -77,7 +80,7 @@ class IronFenceAutoConfigurationTest {
     @Test
     void applicationLockBeansJoinTheRegistryUnderTheirBeanName() {
         runner.withUserConfiguration(ApplicationLocks.class).run(context -> {
-            LockRegistry registry = context.getBean(LockRegistry.class);
+            NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
             assertThat(registry.getLocks()).extracting(NamedLock::getName).contains("orders", "prices");
             assertThat(registry.get("orders").getLock()).isSameAs(context.getBean("orders"));
             assertThat(registry.get("orders").getOrigin()).isEqualTo(NamedLock.Origin.BEAN);
@@ -89,26 +92,52 @@ class IronFenceAutoConfigurationTest {
     void aPropertyCanSetTheTimeoutOfTheApplicationsOwnLockBean() {
         runner.withUserConfiguration(ApplicationLocks.class).withPropertyValues("ironfence.locks.orders.timeout=2s")
                 .run(context -> {
-                    NamedLock orders = context.getBean(LockRegistry.class).get("orders");
+                    NamedLock orders = context.getBean(NamedLockRegistry.class).get("orders");
                     assertThat(orders.getLock()).isSameAs(context.getBean("orders"));
                     assertThat(orders.getTimeout()).contains(Duration.ofSeconds(2));
                 });
     }
 
     @Test
-    void aDeclaredNameTakenByAnotherBeanWarnsThatTheLockIsNoBean(CapturedOutput output) {
-        runner.withUserConfiguration(ApplicationLocks.class).withBean("ledger", StringBuilder.class)
-                .withPropertyValues("ironfence.locks.ledger.type=mutex", "ironfence.locks.orders.timeout=2s")
+    void aLockBeanNeverClashesWithAnApplicationBeanOfTheSameName(CapturedOutput output) {
+        runner.withUserConfiguration(ApplicationLocks.class, InjectsLocks.class)
+                .withBean("inventory", StringBuilder.class).withBean("ledger", StringBuilder.class)
+                .withPropertyValues("ironfence.locks.inventory.type=rwlock", "ironfence.locks.ledger.type=mutex",
+                        "ironfence.locks.orders.timeout=2s")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean("ledger")).isInstanceOf(StringBuilder.class);
-                    assertThat(context.getBean(LockRegistry.class).get("ledger").getOrigin())
-                            .isEqualTo(NamedLock.Origin.PROPERTIES);
-                    assertThat(output).contains("Lock 'ledger' is declared under ironfence.locks.ledger, but the bean "
-                            + "named 'ledger' is a java.lang.StringBuilder").contains("Rename the lock or the bean")
-                            // The application's own lock bean under a declared name is no collision.
-                            .doesNotContain("Lock 'orders'");
+                    NamedLockRegistry registry = context.getBean(NamedLockRegistry.class);
+                    InjectsLocks injected = context.getBean(InjectsLocks.class);
+                    assertThat(injected.ledger).isSameAs(registry.getMutex("ledger"));
+                    assertThat(injected.inventory).isSameAs(registry.getRWLock("inventory"));
+                    // the application's own lock bean under a declared name is the lock, and no second bean
+                    assertThat(lockBean(context, Mutex.class, "orders")).isSameAs(context.getBean("orders"));
+                    assertThat(context.getBeansOfType(Mutex.class)).hasSize(2);
+                    assertThat(output).doesNotContain("WARN");
                 });
+    }
+
+    @Test
+    void theStartersBeansHaveNamesOfTheirOwn() {
+        runner.withBean("lockRegistry", StringBuilder.class).withBean("locksEndpoint", StringBuilder.class)
+                .withBean("stuckHoldDetector", StringBuilder.class)
+                .withPropertyValues("ironfence.locks.inventory.type=rwlock")
+                .withAllowBeanDefinitionOverriding(false)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean("lockRegistry")).isInstanceOf(StringBuilder.class);
+                    assertThat(context).hasSingleBean(NamedLockRegistry.class);
+                    for (Class<?> type : new Class<?>[] {NamedLockRegistry.class, LockAnnotationBeanPostProcessor.class,
+                            StuckHoldDetector.class, RWLock.class}) {
+                        assertThat(context.getBeanNamesForType(type)).as(type.getSimpleName())
+                                .allSatisfy(name -> assertThat(name).startsWith("ironFence"));
+                    }
+                });
+    }
+
+    private static <T> T lockBean(AssertableApplicationContext context, Class<T> type, String lockName) {
+        return BeanFactoryAnnotationUtils.qualifiedBeanOfType(context.getBeanFactory(), type, lockName);
     }
 
     @Test
@@ -138,7 +167,7 @@ class IronFenceAutoConfigurationTest {
                         .contains("'audit'").contains("ironfence.strict=true").contains("ironfence.locks.audit.type"));
         runner.withUserConfiguration(UsesUndeclaredLock.class).run(context -> {
             assertThat(context).hasNotFailed();
-            NamedLock audit = context.getBean(LockRegistry.class).get("audit");
+            NamedLock audit = context.getBean(NamedLockRegistry.class).get("audit");
             assertThat(audit.getOrigin()).isEqualTo(NamedLock.Origin.FIRST_USE);
             assertThat(audit.getType()).isEqualTo(LockType.RWLOCK); // a @ReadLocked uses the name
         });
@@ -157,11 +186,11 @@ class IronFenceAutoConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     static class OwnInfrastructure {
-        static final LockRegistry REGISTRY = new LockRegistry();
+        static final NamedLockRegistry REGISTRY = new NamedLockRegistry();
         static final LockAnnotationBeanPostProcessor POST_PROCESSOR = new LockAnnotationBeanPostProcessor(() -> REGISTRY);
 
         @Bean
-        LockRegistry myRegistry() {
+        NamedLockRegistry myRegistry() {
             return REGISTRY;
         }
 

@@ -4,8 +4,6 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -39,15 +37,13 @@ import java.util.function.Consumer;
  * Names known at start-up (declared, bean, or used by an annotation of a singleton) are resolved
  * once all singletons exist, so a name declared twice with different types fails the start-up.
  */
-public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleton {
+public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSingleton {
 
     /**
      * Marks the bean definitions that the starter registers for locks declared in properties, so
      * that they are not mistaken for the application's own lock beans.
      */
-    public static final String DECLARED_LOCK_ATTRIBUTE = LockRegistry.class.getName() + ".declared";
-
-    private static final Log logger = LogFactory.getLog(LockRegistry.class);
+    public static final String DECLARED_LOCK_ATTRIBUTE = NamedLockRegistry.class.getName() + ".declared";
 
     /**
      * A lock declared in configuration.
@@ -102,13 +98,13 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      * @param definitions locks declared in configuration, by name
      * @param strict      whether names declared nowhere are an error instead of created on first use
      */
-    public LockRegistry(Map<String, Definition> definitions, boolean strict) {
+    public NamedLockRegistry(Map<String, Definition> definitions, boolean strict) {
         this.definitions = Collections.unmodifiableMap(new LinkedHashMap<>(definitions));
         this.strict = strict;
     }
 
     /** A registry of locks created on first use only, outside a bean factory. */
-    public LockRegistry() {
+    public NamedLockRegistry() {
         this(Map.of(), false);
     }
 
@@ -223,7 +219,7 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
      */
     public KeyedLock getKeyed(String name) {
         if (!locks.containsKey(name) && declaredType(name) == null) {
-            keyedUses.putIfAbsent(name, "LockRegistry.getKeyed(\"" + name + "\")");
+            keyedUses.putIfAbsent(name, "NamedLockRegistry.getKeyed(\"" + name + "\")");
         }
         return get(name).asKeyed();
     }
@@ -340,7 +336,6 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
                     monitor(name, definition));
         }
         if (definition != null) {
-            warnIfNameBelongsToAnotherBean(name);
             return new NamedLock(name, definition.type().create(name), definition.timeout(),
                     NamedLock.Origin.PROPERTIES, monitor(name, definition), definition.keyed());
         }
@@ -352,22 +347,6 @@ public class LockRegistry implements BeanFactoryAware, SmartInitializingSingleto
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
         return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null),
                 keyedUses.containsKey(name));
-    }
-
-    /**
-     * A declared lock gets a bean of its name unless the application already has one. If that bean
-     * is not a lock, the lock works for annotations and this registry but cannot be injected by its
-     * name; the injection point would only say that no such lock bean exists.
-     */
-    private void warnIfNameBelongsToAnotherBean(String name) {
-        if (!isApplicationBean(name)) {
-            return;
-        }
-        Class<?> type = beanFactory.getType(name, false);
-        logger.warn("Lock '" + name + "' is declared under ironfence.locks." + name + ", but the bean named '" + name
-                + "' is " + (type != null ? "a " + type.getName() : "not a lock") + ", so the lock gets no bean: "
-                + "annotations and LockRegistry.get(\"" + name + "\") use it, injecting it by name fails. "
-                + "Rename the lock or the bean to inject it.");
     }
 
     private LockMonitor monitor(String name, Definition definition) {
