@@ -47,6 +47,24 @@ import java.util.function.Supplier;
  */
 public final class LockMetrics implements MeterBinder {
 
+    /** Timer: from a request for the lock to its grant or give-up. */
+    public static final String WAIT = "ironfence.lock.wait";
+    /** Timer: from a grant of the lock to its release. */
+    public static final String HELD = "ironfence.lock.held";
+    /** Counter: grants that had to wait. */
+    public static final String CONTENDED = "ironfence.lock.contended";
+    /** Gauge: requests waiting now. */
+    public static final String WAITING = "ironfence.lock.waiting";
+    /** Gauge: holders now (each reader counts). */
+    public static final String HOLDERS = "ironfence.lock.holders";
+
+    /** Tag on every meter: the lock's name (never a key). */
+    public static final String LOCK_TAG = "lock";
+    /** Tag: {@code exclusive} or {@code shared} ({@link LockMode#tagValue()}). */
+    public static final String MODE_TAG = "mode";
+    /** Tag of {@link #WAIT}: how the wait ended ({@link WaitOutcome#tagValue()}). */
+    public static final String OUTCOME_TAG = "outcome";
+
     private static final LockMode[] MODES = LockMode.values();
     private static final WaitOutcome[] OUTCOMES = WaitOutcome.values();
 
@@ -72,7 +90,7 @@ public final class LockMetrics implements MeterBinder {
         this.name = name;
         this.shared = shared;
         this.locks = locks;
-        this.tags = Tags.of("lock", name).and(tags);
+        this.tags = Tags.of(LOCK_TAG, name).and(tags);
     }
 
     /**
@@ -109,9 +127,9 @@ public final class LockMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         bound.add(new Meters(registry));
-        Gauge.builder("ironfence.lock.waiting", this, LockMetrics::waiting).tags(tags).strongReference(true)
+        Gauge.builder(WAITING, this, LockMetrics::waiting).tags(tags).strongReference(true)
                 .description("Requests waiting for the lock now").register(registry);
-        Gauge.builder("ironfence.lock.holders", this, LockMetrics::holders).tags(tags).strongReference(true)
+        Gauge.builder(HOLDERS, this, LockMetrics::holders).tags(tags).strongReference(true)
                 .description("Holders of the lock now (each reader counts)").register(registry);
     }
 
@@ -143,16 +161,16 @@ public final class LockMetrics implements MeterBinder {
                 if (mode == LockMode.SHARED && !shared) {
                     continue;
                 }
-                Tags modeTags = tags.and("mode", mode.tagValue());
+                Tags modeTags = tags.and(MODE_TAG, mode.tagValue());
                 for (WaitOutcome outcome : OUTCOMES) {
-                    wait[mode.ordinal()][outcome.ordinal()] = Timer.builder("ironfence.lock.wait")
-                            .tags(modeTags).tag("outcome", outcome.tagValue())
+                    wait[mode.ordinal()][outcome.ordinal()] = Timer.builder(WAIT)
+                            .tags(modeTags).tag(OUTCOME_TAG, outcome.tagValue())
                             .description("Time from a request for the lock to its grant or give-up")
                             .register(registry);
                 }
-                held[mode.ordinal()] = Timer.builder("ironfence.lock.held").tags(modeTags)
+                held[mode.ordinal()] = Timer.builder(HELD).tags(modeTags)
                         .description("Time from a grant of the lock to its release").register(registry);
-                contended[mode.ordinal()] = Counter.builder("ironfence.lock.contended").tags(modeTags)
+                contended[mode.ordinal()] = Counter.builder(CONTENDED).tags(modeTags)
                         .description("Grants of the lock that had to wait").register(registry);
             }
         }

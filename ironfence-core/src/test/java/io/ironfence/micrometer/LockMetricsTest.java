@@ -15,6 +15,14 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.ironfence.micrometer.LockMetrics.CONTENDED;
+import static io.ironfence.micrometer.LockMetrics.HELD;
+import static io.ironfence.micrometer.LockMetrics.HOLDERS;
+import static io.ironfence.micrometer.LockMetrics.LOCK_TAG;
+import static io.ironfence.micrometer.LockMetrics.MODE_TAG;
+import static io.ironfence.micrometer.LockMetrics.OUTCOME_TAG;
+import static io.ironfence.micrometer.LockMetrics.WAIT;
+import static io.ironfence.micrometer.LockMetrics.WAITING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,14 +34,14 @@ class LockMetricsTest {
     @Test
     void everyMeterExistsAtZeroOnceBound() {
         LockMetrics.of(Mutex.named("ledger", 0)).bindTo(registry);
-        assertThat(registry.get("ironfence.lock.wait").tags("lock", "ledger").timers()).hasSize(4); // one per outcome
+        assertThat(registry.get(WAIT).tags(LOCK_TAG, "ledger").timers()).hasSize(4); // one per outcome
         assertThat(waitCount(registry, "ledger", "exclusive", "acquired")).isZero();
-        assertThat(registry.get("ironfence.lock.held").tags("lock", "ledger", "mode", "exclusive").timer().count()).isZero();
-        assertThat(registry.get("ironfence.lock.contended").tags("lock", "ledger").counter().count()).isZero();
-        assertThat(registry.get("ironfence.lock.waiting").tags("lock", "ledger").gauge().value()).isZero();
-        assertThat(registry.get("ironfence.lock.holders").tags("lock", "ledger").gauge().value()).isZero();
+        assertThat(registry.get(HELD).tags(LOCK_TAG, "ledger", MODE_TAG, "exclusive").timer().count()).isZero();
+        assertThat(registry.get(CONTENDED).tags(LOCK_TAG, "ledger").counter().count()).isZero();
+        assertThat(registry.get(WAITING).tags(LOCK_TAG, "ledger").gauge().value()).isZero();
+        assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "ledger").gauge().value()).isZero();
         // A mutex is never shared: no shared-mode meters to clutter dashboards.
-        assertThat(registry.find("ironfence.lock.held").tags("mode", "shared").timer()).isNull();
+        assertThat(registry.find(HELD).tags(MODE_TAG, "shared").timer()).isNull();
     }
 
     @Test
@@ -48,18 +56,18 @@ class LockMetricsTest {
         MutexGuard<Integer> held = mu.lock();
         CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> mu.lock().close());
         await().atMost(Duration.ofSeconds(10)).until(() -> mu.getQueueLength() == 1);
-        assertThat(registry.get("ironfence.lock.waiting").tags("lock", "ledger").gauge().value()).isOne();
-        assertThat(registry.get("ironfence.lock.holders").tags("lock", "ledger").gauge().value()).isOne();
+        assertThat(registry.get(WAITING).tags(LOCK_TAG, "ledger").gauge().value()).isOne();
+        assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "ledger").gauge().value()).isOne();
         held.close();
         waiter.get();
 
         assertThat(waitCount(registry, "ledger", "exclusive", "acquired")).isEqualTo(3);
-        assertThat(registry.get("ironfence.lock.contended").tags("lock", "ledger", "mode", "exclusive").counter().count())
+        assertThat(registry.get(CONTENDED).tags(LOCK_TAG, "ledger", MODE_TAG, "exclusive").counter().count())
                 .isOne();
-        assertThat(registry.get("ironfence.lock.held").tags("lock", "ledger", "mode", "exclusive").timer().count())
+        assertThat(registry.get(HELD).tags(LOCK_TAG, "ledger", MODE_TAG, "exclusive").timer().count())
                 .isEqualTo(3);
-        assertThat(registry.get("ironfence.lock.waiting").tags("lock", "ledger").gauge().value()).isZero();
-        assertThat(registry.get("ironfence.lock.holders").tags("lock", "ledger").gauge().value()).isZero();
+        assertThat(registry.get(WAITING).tags(LOCK_TAG, "ledger").gauge().value()).isZero();
+        assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "ledger").gauge().value()).isZero();
     }
 
     @Test
@@ -95,19 +103,19 @@ class LockMetricsTest {
         metrics.bindTo(registry);
         metrics.bindTo(second);
         try (ReadGuard<Integer> a = rw.read(); ReadGuard<Integer> b = rw.read()) {
-            assertThat(registry.get("ironfence.lock.holders").tags("lock", "catalogue", "app", "shop").gauge().value())
+            assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "catalogue", "app", "shop").gauge().value())
                     .isEqualTo(2);
         }
         rw.write().close();
         for (MeterRegistry r : new MeterRegistry[] {registry, second}) {
             assertThat(waitCount(r, "catalogue", "shared", "acquired")).isEqualTo(2);
             assertThat(waitCount(r, "catalogue", "exclusive", "acquired")).isOne();
-            assertThat(r.get("ironfence.lock.held").tags("lock", "catalogue", "mode", "shared").timer().count())
+            assertThat(r.get(HELD).tags(LOCK_TAG, "catalogue", MODE_TAG, "shared").timer().count())
                     .isEqualTo(2);
         }
     }
 
     private static long waitCount(MeterRegistry registry, String lock, String mode, String outcome) {
-        return registry.get("ironfence.lock.wait").tags("lock", lock, "mode", mode, "outcome", outcome).timer().count();
+        return registry.get(WAIT).tags(LOCK_TAG, lock, MODE_TAG, mode, OUTCOME_TAG, outcome).timer().count();
     }
 }

@@ -32,6 +32,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static io.ironfence.micrometer.LockMetrics.LOCK_TAG;
+import static io.ironfence.micrometer.LockMetrics.MODE_TAG;
+import static io.ironfence.micrometer.LockMetrics.OUTCOME_TAG;
+import static io.ironfence.micrometer.LockMetrics.WAIT;
 import static io.ironfence.spring.StartupFailures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,15 +66,15 @@ class SpringDataRepositoryTest {
             MeterRegistry meters = new SimpleMeterRegistry();
             context.getBean(LockRegistryMetrics.class).bindTo(meters);
             for (String lock : new String[] {"ownerSearch", "owner", "vets"}) {
-                assertThat(meters.get("ironfence.lock.wait").tags("lock", lock, "outcome", "acquired").timers())
+                assertThat(meters.get(WAIT).tags(LOCK_TAG, lock, OUTCOME_TAG, "acquired").timers())
                         .as(lock).isNotEmpty().allSatisfy(timer -> assertThat(timer.count()).isZero());
             }
 
             OwnerRepository owners = context.getBean(OwnerRepository.class);
             owners.save(new Owner("Franklin"));
             assertThat(owners.findByLastNameStartingWith("Fr")).extracting(Owner::getLastName).containsExactly("Franklin");
-            assertThat(meters.get("ironfence.lock.wait").tags("lock", "ownerSearch", "mode", "shared",
-                    "outcome", "acquired").timer().count()).isOne();
+            assertThat(meters.get(WAIT).tags(LOCK_TAG, "ownerSearch", MODE_TAG, "shared",
+                    OUTCOME_TAG, "acquired").timer().count()).isOne();
         });
     }
 

@@ -26,6 +26,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.ironfence.micrometer.LockMetrics.CONTENDED;
+import static io.ironfence.micrometer.LockMetrics.HELD;
+import static io.ironfence.micrometer.LockMetrics.HOLDERS;
+import static io.ironfence.micrometer.LockMetrics.LOCK_TAG;
+import static io.ironfence.micrometer.LockMetrics.MODE_TAG;
+import static io.ironfence.micrometer.LockMetrics.OUTCOME_TAG;
+import static io.ironfence.micrometer.LockMetrics.WAIT;
+import static io.ironfence.micrometer.LockMetrics.WAITING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -76,14 +84,14 @@ class LockRegistryMetricsTest {
             MeterRegistry registry = bind(context.getBean(LockRegistryMetrics.class));
             // declared in properties, an application bean, and names used by annotations
             for (String lock : new String[] {"inventory", "ledger", "audit", "orders", "cart"}) {
-                assertThat(registry.get("ironfence.lock.wait").tags("lock", lock, "outcome", "acquired").timers())
+                assertThat(registry.get(WAIT).tags(LOCK_TAG, lock, OUTCOME_TAG, "acquired").timers())
                         .as(lock).isNotEmpty().allSatisfy(timer -> assertThat(timer.count()).isZero());
-                assertThat(registry.get("ironfence.lock.waiting").tags("lock", lock).gauge().value()).isZero();
-                assertThat(registry.get("ironfence.lock.holders").tags("lock", lock).gauge().value()).isZero();
-                assertThat(registry.get("ironfence.lock.contended").tags("lock", lock).counters()).isNotEmpty();
-                assertThat(registry.get("ironfence.lock.held").tags("lock", lock).timers()).isNotEmpty();
+                assertThat(registry.get(WAITING).tags(LOCK_TAG, lock).gauge().value()).isZero();
+                assertThat(registry.get(HOLDERS).tags(LOCK_TAG, lock).gauge().value()).isZero();
+                assertThat(registry.get(CONTENDED).tags(LOCK_TAG, lock).counters()).isNotEmpty();
+                assertThat(registry.get(HELD).tags(LOCK_TAG, lock).timers()).isNotEmpty();
             }
-            assertThat(registry.find("ironfence.lock.held").tags("lock", "inventory", "mode", "shared").timer()).isNotNull();
+            assertThat(registry.find(HELD).tags(LOCK_TAG, "inventory", MODE_TAG, "shared").timer()).isNotNull();
         });
     }
 
@@ -101,21 +109,21 @@ class LockRegistryMetricsTest {
             CompletableFuture<Void> second = CompletableFuture.runAsync(
                     () -> order(shop, new CountDownLatch(1), leave), callers);
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> registry.get("ironfence.lock.waiting").tags("lock", "orders").gauge().value() == 1);
-            assertThat(registry.get("ironfence.lock.holders").tags("lock", "orders").gauge().value()).isOne();
+                    .until(() -> registry.get(WAITING).tags(LOCK_TAG, "orders").gauge().value() == 1);
+            assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "orders").gauge().value()).isOne();
             leave.countDown();
             first.get();
             second.get();
             callers.shutdown();
-            assertThat(registry.get("ironfence.lock.wait").tags("lock", "orders", "mode", "exclusive", "outcome", "acquired")
+            assertThat(registry.get(WAIT).tags(LOCK_TAG, "orders", MODE_TAG, "exclusive", OUTCOME_TAG, "acquired")
                     .timer().count()).isEqualTo(2);
-            assertThat(registry.get("ironfence.lock.contended").tags("lock", "orders", "mode", "exclusive").counter().count())
+            assertThat(registry.get(CONTENDED).tags(LOCK_TAG, "orders", MODE_TAG, "exclusive").counter().count())
                     .isOne();
-            assertThat(registry.get("ironfence.lock.held").tags("lock", "orders").timer().count()).isEqualTo(2);
-            assertThat(registry.get("ironfence.lock.waiting").tags("lock", "orders").gauge().value()).isZero();
-            assertThat(registry.get("ironfence.lock.holders").tags("lock", "orders").gauge().value()).isZero();
+            assertThat(registry.get(HELD).tags(LOCK_TAG, "orders").timer().count()).isEqualTo(2);
+            assertThat(registry.get(WAITING).tags(LOCK_TAG, "orders").gauge().value()).isZero();
+            assertThat(registry.get(HOLDERS).tags(LOCK_TAG, "orders").gauge().value()).isZero();
             shop.stock();
-            assertThat(registry.get("ironfence.lock.wait").tags("lock", "inventory", "mode", "shared", "outcome", "acquired")
+            assertThat(registry.get(WAIT).tags(LOCK_TAG, "inventory", MODE_TAG, "shared", OUTCOME_TAG, "acquired")
                     .timer().count()).isOne();
         });
     }
@@ -129,7 +137,7 @@ class LockRegistryMetricsTest {
             for (int i = 0; i < 1_000; i++) {
                 shop.add("customer-" + i);
             }
-            assertThat(registry.get("ironfence.lock.wait").tags("lock", "cart", "outcome", "acquired").timer().count())
+            assertThat(registry.get(WAIT).tags(LOCK_TAG, "cart", OUTCOME_TAG, "acquired").timer().count())
                     .isEqualTo(1_000);
             assertThat(registry.getMeters()).hasSize(metersBefore);
             for (Meter meter : registry.getMeters()) {
@@ -145,13 +153,13 @@ class LockRegistryMetricsTest {
             MeterRegistry first = bind(metrics);
             Mutex<Object> late = context.getBean(NamedLockRegistry.class).getMutex("created-later");
             try (MutexGuard<Object> g = late.lock()) {
-                assertThat(first.get("ironfence.lock.holders").tags("lock", "created-later").gauge().value()).isOne();
+                assertThat(first.get(HOLDERS).tags(LOCK_TAG, "created-later").gauge().value()).isOne();
             }
             MeterRegistry second = bind(metrics);
             late.lock().close();
-            assertThat(first.get("ironfence.lock.wait").tags("lock", "created-later", "outcome", "acquired").timer().count())
+            assertThat(first.get(WAIT).tags(LOCK_TAG, "created-later", OUTCOME_TAG, "acquired").timer().count())
                     .isEqualTo(2);
-            assertThat(second.get("ironfence.lock.wait").tags("lock", "created-later", "outcome", "acquired").timer().count())
+            assertThat(second.get(WAIT).tags(LOCK_TAG, "created-later", OUTCOME_TAG, "acquired").timer().count())
                     .isOne();
         });
     }

@@ -41,7 +41,7 @@ public class IronFenceProperties {
     private boolean strict = false;
 
     /**
-     * Holds longer than this are logged once as a WARN (lock, holder, method) and flagged as stuck
+     * Time after which a hold is logged once as a WARN (lock, holder, method) and flagged as stuck
      * by the locks endpoint, unless a lock sets its own threshold.
      */
     private Duration warnHeldLongerThan = Duration.ofSeconds(30);
@@ -52,7 +52,7 @@ public class IronFenceProperties {
      */
     private boolean captureAcquisitionStackTrace = false;
 
-    /** Named locks, each registered as a bean of that name. */
+    /** Named locks, each registered as a bean qualified by its name. */
     private Map<String, Lock> locks = new LinkedHashMap<>();
 
     private final Aop aop = new Aop();
@@ -104,7 +104,7 @@ public class IronFenceProperties {
     /** One named lock. */
     public static class Lock {
 
-        /** The kind of lock: mutex (exclusive) or rwlock (shared reads, exclusive writes). */
+        /** Kind of lock: mutex (exclusive) or rwlock (shared reads, exclusive writes). */
         private LockType type = LockType.MUTEX;
 
         /**
@@ -113,7 +113,7 @@ public class IronFenceProperties {
          */
         private Duration timeout;
 
-        /** Holds longer than this are logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
+        /** Time after which a hold is logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
         private Duration warnHeldLongerThan;
 
         /**
@@ -160,10 +160,9 @@ public class IronFenceProperties {
     public static class Aop {
 
         /**
-         * Order of the lock advisor among a bean's advisors: lower runs further out. The default
-         * (Ordered.LOWEST_PRECEDENCE - 100) takes the lock outside transactions of the default
-         * order, so it is held until the commit. Set it above the transaction advisor's order to
-         * lock inside the transaction instead.
+         * Order of the lock advisor among a bean's advisors: lower runs further out. By default the
+         * lock is taken outside transactions of the default order, so it is held until the commit.
+         * Set it above the transaction advisor's order to lock inside the transaction instead.
          */
         private int order = LockAnnotationBeanPostProcessor.DEFAULT_ORDER;
 
