@@ -58,7 +58,9 @@ public class LocksEndpoint {
      * One lock's summary.
      *
      * @param type             mutex or rwlock
-     * @param holders          holders now (each reader counts), over all keys
+     * @param holders          holds now (each reader counts), over all keys: the holds the monitor
+     *                         lists at one instant (the {@code ironfence.lock.holders} gauge reads the
+     *                         locks' own counts, which can differ by holds being granted or released)
      * @param waiting          requests waiting now, over all keys
      * @param acquisitions     grants since start-up
      * @param contended        grants that had to wait
@@ -72,17 +74,23 @@ public class LocksEndpoint {
             long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck) {
 
         static LockDescriptor of(NamedLock lock) {
-            int holders = 0;
+            return of(lock, lock.getMonitor().getHolders());
+        }
+
+        /**
+         * @param current the holds, oldest first, from one look at the monitor: the holder count,
+         *                the oldest hold, the stuck count (and the detail's list) all come from it,
+         *                so they agree with each other even while holds come and go
+         */
+        static LockDescriptor of(NamedLock lock, List<LockMonitor.Holder> current) {
             int waiting = 0;
             for (ObservableLock each : lock.getAllLocks()) {
-                holders += each.getHolderCount();
                 waiting += each.getQueueLength();
             }
             LockMonitor monitor = lock.getMonitor();
-            List<LockMonitor.Holder> current = monitor.getHolders(); // oldest first
             Long oldestMillis = current.isEmpty() ? null : current.get(0).getHeldFor().toMillis();
             int stuck = (int) current.stream().filter(monitor::isStuck).count();
-            return new LockDescriptor(lock.getType().id(), holders, waiting, monitor.getAcquisitions(),
+            return new LockDescriptor(lock.getType().id(), current.size(), waiting, monitor.getAcquisitions(),
                     monitor.getContended(), monitor.getTimeouts(), monitor.getCancellations(),
                     monitor.getInterruptions(), oldestMillis, stuck);
         }
@@ -93,7 +101,8 @@ public class LocksEndpoint {
      *
      * @param name               the lock's name
      * @param type               mutex or rwlock
-     * @param holders            holders now (each reader counts), over all keys
+     * @param holders            holds now (each reader counts), over all keys: the length of
+     *                           {@code currentHolders}, from the same look
      * @param waiting            requests waiting now, over all keys
      * @param acquisitions       grants since start-up
      * @param contended          grants that had to wait
@@ -116,9 +125,10 @@ public class LocksEndpoint {
 
         static LockDetailsDescriptor of(NamedLock lock) {
             LockMonitor monitor = lock.getMonitor();
-            List<HolderDescriptor> holders = monitor.getHolders().stream()
+            List<LockMonitor.Holder> current = monitor.getHolders();
+            List<HolderDescriptor> holders = current.stream()
                     .map(holder -> HolderDescriptor.of(holder, monitor.isStuck(holder))).toList();
-            LockDescriptor summary = LockDescriptor.of(lock);
+            LockDescriptor summary = LockDescriptor.of(lock, current);
             return new LockDetailsDescriptor(lock.getName(), summary.type(), summary.holders(), summary.waiting(),
                     summary.acquisitions(), summary.contended(), summary.timeouts(), summary.cancellations(),
                     summary.interruptions(), summary.oldestHoldMillis(), summary.stuck(),

@@ -14,8 +14,14 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,5 +109,40 @@ class LocksEndpointTest {
     @Test
     void anUnknownNameIsNull() {
         runner.run(context -> assertThat(new LocksEndpoint(context.getBean(NamedLockRegistry.class)).lock("nope")).isNull());
+    }
+
+    @Test
+    void theCountsAndTheListOfHoldersAgreeWhileReadersComeAndGo() throws Exception {
+        runner.run(context -> {
+            LocksEndpoint endpoint = new LocksEndpoint(context.getBean(NamedLockRegistry.class));
+            RWLock<Object> catalogue = context.getBean(NamedLockRegistry.class).getRWLock("catalogue");
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService readers = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<?>> running = new ArrayList<>();
+                for (int reader = 0; reader < 3; reader++) {
+                    running.add(readers.submit(() -> {
+                        for (int i = 0; i < 200_000 && !stop.get(); i++) {
+                            try (ReadGuard<Object> read = catalogue.read()) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }));
+                }
+                for (int sample = 0; sample < 2_000; sample++) {
+                    LocksEndpoint.LockDetailsDescriptor details = endpoint.lock("catalogue");
+                    assertThat(details.holders()).isEqualTo(details.currentHolders().size()).isBetween(0, 3);
+                    assertThat(details.oldestHoldMillis() == null).isEqualTo(details.holders() == 0);
+                }
+                stop.set(true);
+                for (Future<?> each : running) {
+                    each.get(20, TimeUnit.SECONDS);
+                }
+            } finally {
+                readers.shutdownNow();
+            }
+            assertThat(endpoint.lock("catalogue").holders()).isZero();
+            assertThat(endpoint.locks().locks().get("catalogue").holders()).isZero();
+        });
     }
 }
