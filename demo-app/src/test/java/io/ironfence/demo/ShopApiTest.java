@@ -102,5 +102,17 @@ class ShopApiTest {
                 "{\"clients\": 0, \"readPercent\": 90, \"thinkMillis\": 1, \"catalogueAsMutex\": false}");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("clients must be between 1 and 64");
+        var empty = new Http(port).post("/api/load/start", "{}");
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(empty.body()).contains("clients is missing").contains("readPercent is missing")
+                .contains("thinkMillis is missing");
+    }
+
+    @Test
+    void aDepositMustBePositive() throws Exception {
+        var response = new Http(port).post("/api/ledger/deposit/-5", "");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("cents must be a positive number of cents");
+        assertThat(new Http(port).post("/api/ledger/deposit/0", "").statusCode()).isEqualTo(400);
     }
 }

@@ -8,6 +8,9 @@ import io.ironfence.demo.shop.Shipping;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
@@ -35,18 +38,20 @@ public class LoadGenerator implements DisposableBean {
      * @param thinkMillis      pause between a shopper's operations (0..1000)
      * @param catalogueAsMutex serve the catalogue under a mutex instead of the read-write lock
      */
-    public record Settings(int clients, int readPercent, int thinkMillis, boolean catalogueAsMutex) {
+    public record Settings(
+            @NotNull(message = "is missing: how many shoppers, 1 to 64")
+            @Min(value = 1, message = "must be between 1 and 64") @Max(value = 64, message = "must be between 1 and 64")
+            Integer clients,
+            @NotNull(message = "is missing: the share of browsing, 0 to 100 (%)")
+            @Min(value = 0, message = "must be between 0 and 100") @Max(value = 100, message = "must be between 0 and 100")
+            Integer readPercent,
+            @NotNull(message = "is missing: the pause between operations, 0 to 1000 (ms)")
+            @Min(value = 0, message = "must be between 0 and 1000") @Max(value = 1000, message = "must be between 0 and 1000")
+            Integer thinkMillis,
+            Boolean catalogueAsMutex) {
 
         public Settings {
-            if (clients < 1 || clients > 64) {
-                throw new IllegalArgumentException("clients must be between 1 and 64, was " + clients);
-            }
-            if (readPercent < 0 || readPercent > 100) {
-                throw new IllegalArgumentException("readPercent must be between 0 and 100, was " + readPercent);
-            }
-            if (thinkMillis < 0 || thinkMillis > 1000) {
-                throw new IllegalArgumentException("thinkMillis must be between 0 and 1000, was " + thinkMillis);
-            }
+            catalogueAsMutex = Boolean.TRUE.equals(catalogueAsMutex); // optional: the read-write lock
         }
     }
 

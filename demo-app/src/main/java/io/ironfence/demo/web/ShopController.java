@@ -6,7 +6,11 @@ import io.ironfence.demo.shop.Ledger;
 import io.ironfence.demo.shop.Orders;
 import io.ironfence.demo.shop.Shipping;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Positive;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -16,10 +20,13 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The shop's HTTP API and the load generator's controls. */
 @RestController
@@ -61,7 +68,7 @@ class ShopController {
     }
 
     @PostMapping("/ledger/deposit/{cents}")
-    Map<String, Long> deposit(@PathVariable long cents) {
+    Map<String, Long> deposit(@PathVariable @Positive(message = "must be a positive number of cents") long cents) {
         return Map.of("balance", ledger.deposit(cents));
     }
 
@@ -82,13 +89,41 @@ class ShopController {
     }
 
     @PostMapping("/load/start")
-    LoadGenerator.Status startLoad(@RequestBody LoadGenerator.Settings settings) {
+    LoadGenerator.Status startLoad(@Valid @RequestBody LoadGenerator.Settings settings) {
         return load.start(settings);
     }
 
     @PostMapping("/load/stop")
     LoadGenerator.Status stopLoad() {
         return load.stop();
+    }
+
+    /** A setting of the request body is missing or out of range: say which, and why. */
+    @ExceptionHandler(MethodArgumentNotValidException.class)
+    @ResponseStatus(HttpStatus.BAD_REQUEST)
+    Map<String, String> invalidBody(MethodArgumentNotValidException e) {
+        return error(e.getBindingResult().getFieldErrors().stream()
+                .map(field -> field.getField() + " " + field.getDefaultMessage()));
+    }
+
+    /** The body is not JSON, or a setting has the wrong type. */
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    @ResponseStatus(HttpStatus.BAD_REQUEST)
+    Map<String, String> unreadableBody(HttpMessageNotReadableException e) {
+        return Map.of("error", "The request body is not valid JSON of the expected settings: "
+                + e.getMostSpecificCause().getMessage());
+    }
+
+    /** A path or query parameter is out of range. */
+    @ExceptionHandler(HandlerMethodValidationException.class)
+    @ResponseStatus(HttpStatus.BAD_REQUEST)
+    Map<String, String> invalidParameter(HandlerMethodValidationException e) {
+        return error(e.getParameterValidationResults().stream().flatMap(result -> result.getResolvableErrors().stream()
+                .map(error -> result.getMethodParameter().getParameterName() + " " + error.getDefaultMessage())));
+    }
+
+    private static Map<String, String> error(Stream<String> problems) {
+        return Map.of("error", problems.sorted().collect(Collectors.joining("; ")));
     }
 
     @ExceptionHandler(IllegalArgumentException.class)
