@@ -3,7 +3,7 @@
 'use strict';
 
 const POINTS = 120;            // two minutes of history
-const state = { samples: 0, maxHolderRows: 0, maxWaitP99: 0, locks: {}, previous: null };
+const state = { samples: 0, maxHolderRows: 0, maxWaitP99: 0, hottest: null, locks: {}, previous: null };
 window.dashboardState = state; // read by the browser test
 
 function parsePrometheus(text) {
@@ -21,7 +21,7 @@ function parsePrometheus(text) {
 function summarize(samples) {
   const byLock = {};
   const lock = name => byLock[name] ??= { waitP50: 0, waitP99: 0, heldP50: 0, heldP99: 0, acquired: 0,
-    contended: 0, timeouts: 0, waiting: 0, holders: 0 };
+    contended: 0, timeouts: 0, waiting: 0, holders: 0, waitSeconds: 0 };
   for (const { name, labels, value } of samples) {
     if (!labels.lock || Number.isNaN(value)) continue;
     const l = lock(labels.lock);
@@ -35,6 +35,8 @@ function summarize(samples) {
     } else if (name === 'ironfence_lock_wait_seconds_count') {
       if (labels.outcome === 'acquired') l.acquired += value;
       if (labels.outcome === 'timeout') l.timeouts += value;
+    } else if (name === 'ironfence_lock_wait_seconds_sum') {
+      l.waitSeconds += value; // every outcome: a wait that timed out was time lost too
     } else if (name === 'ironfence_lock_contended_total') {
       l.contended += value;
     } else if (name === 'ironfence_lock_waiting') {
@@ -81,6 +83,17 @@ function push(series, value) {
   if (series.length > POINTS) series.shift();
 }
 
+// Which lock is hot right now: ranked by waiting time per second, with the contended share of grants.
+function renderHot(rows) {
+  rows.sort((a, b) => b.waitMillisPerSecond - a.waitMillisPerSecond || b.acquiredPerSecond - a.acquiredPerSecond);
+  const percent = share => Number.isFinite(share) ? Math.round(share * 100) + ' %' : '–';
+  document.querySelector('#hotLocks tbody').innerHTML = rows.map((r, i) =>
+    `<tr data-lock="${r.name}" class="${i === 0 && r.waitMillisPerSecond > 0 ? 'hot' : ''}"><td>${i + 1}</td><td>${r.name}</td>
+      <td>${r.waitMillisPerSecond.toFixed(1)}</td><td>${percent(r.contendedShare)}</td>
+      <td>${Math.round(r.acquiredPerSecond)}</td><td>${r.waiting}</td></tr>`).join('');
+  state.hottest = rows.length && rows[0].waitMillisPerSecond > 0 ? rows[0].name : null;
+}
+
 async function renderHolders(locks) {
   const rows = [];
   for (const [name, summary] of Object.entries(locks)) {
@@ -105,6 +118,7 @@ async function tick() {
   const now = Date.now() / 1000;
   const byLock = summarize(parsePrometheus(prometheus));
   const previous = state.previous;
+  const hot = [];
   for (const [name, summary] of Object.entries(locks.locks)) {
     const m = byLock[name];
     if (!m) continue;
@@ -113,6 +127,8 @@ async function tick() {
     const seconds = previous ? now - previous.time : 1;
     const rate = (key) => before ? Math.max(0, (m[key] - before[key]) / seconds) : 0;
     const set = (key, value) => entry.el.querySelector(`[data-k=${key}]`).textContent = value;
+    hot.push({ name, waitMillisPerSecond: rate('waitSeconds') * 1000, acquiredPerSecond: rate('acquired'),
+      contendedShare: rate('contended') / rate('acquired'), waiting: summary.waiting });
     set('throughput', Math.round(rate('acquired')));
     set('contention', Math.round(rate('contended')));
     set('waiting', summary.waiting);
@@ -128,6 +144,7 @@ async function tick() {
     state.maxWaitP99 = Math.max(state.maxWaitP99, m.waitP99);
   }
   state.previous = { time: now, byLock };
+  if (previous) renderHot(hot);
   await renderHolders(locks.locks);
   const s = load.settings;
   document.getElementById('loadStatus').textContent = load.running

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Opens the dashboard in headless Chromium, starts the load generator from the page and waits for
- * the charts to show non-zero data and the holders table to fill. Skipped where Debian's Chromium
+ * the charts to show non-zero data, the hot-lock ranking to name a lock and the holders table to fill. Skipped where Debian's Chromium
  * is not installed. Leaves a screenshot in {@code target/dashboard.png}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -80,6 +80,11 @@ class DashboardBrowserTest {
         wait.until(b -> number(b, "window.dashboardState.maxWaitP99") > 0);
         wait.until(b -> number(b, "window.dashboardState.maxHolderRows") > 0);
         wait.until(b -> number(b, "window.dashboardState.samples") >= 6); // a few seconds of history
+        // the overview ranks every lock, the one callers waited for longest first
+        wait.until(b -> ((JavascriptExecutor) b).executeScript("return window.dashboardState.hottest;") != null);
+        var ranked = browser.findElements(By.cssSelector("#hotLocks tbody tr"));
+        assertThat(ranked).hasSize(browser.findElements(By.cssSelector("#locks .card")).size());
+        assertThat(ranked.get(0).getAttribute("class")).contains("hot");
 
         assertThat(browser.findElements(By.cssSelector("#locks .card"))).hasSizeGreaterThanOrEqualTo(4);
         assertThat(browser.findElements(By.cssSelector("#locks canvas"))).isNotEmpty(); // uPlot drew its charts
