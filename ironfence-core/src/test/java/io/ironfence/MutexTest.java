@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -324,22 +323,6 @@ class MutexTest {
             assertThat(mu.isLocked()).as("the new holder's lock must survive the racing close").isTrue();
             next.get().close();
             assertThat(mu.isLocked()).isFalse();
-        }
-    }
-
-    @Test
-    void readmeExampleCompilesAndRuns() throws ExecutionException, InterruptedException {
-        Mutex<Map<String, String>> mu = new Mutex<>(new HashMap<>());
-        try (MutexGuard<Map<String, String>> g = mu.lock()) {      // blocks (parks), virtual-thread friendly
-            g.get().put("key", "example");
-        }
-        mu.lockAsync().thenAccept(g -> { try (g) { g.get().put("k", "v"); } }).get();   // never blocks a thread
-
-        RWLock<List<String>> rw = new RWLock<>(new ArrayList<>());
-        try (WriteGuard<List<String>> w = rw.write()) { w.get().add("example"); }
-        try (ReadGuard<List<String>> r = rw.read()) { assertThat(r.get()).containsExactly("example"); }
-        try (MutexGuard<Map<String, String>> g = mu.lock()) {
-            assertThat(g.get()).containsEntry("key", "example").containsEntry("k", "v");
         }
     }
 }
