@@ -1,5 +1,6 @@
 package io.ironfence;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * random. Invariants: never two writers, never a reader beside a writer, no lost update, every
  * request ends (acquired, timed out, cancelled or interrupted), and the lock is free at the end.
  */
+@Tag("slow") // left out of the fast local loop: ./mvnw verify -DexcludedGroups=slow
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MixedContentionStressTest {
 

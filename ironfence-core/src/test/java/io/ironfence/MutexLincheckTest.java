@@ -3,6 +3,7 @@ package io.ironfence;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * queued future atomically with its queueing, so "cancel the oldest" would judge the harness.
  * {@code getQueueLength()} is left out as in {@link RWLockLincheckTest}.
  */
+@Tag("slow") // left out of the fast local loop: ./mvnw verify -DexcludedGroups=slow
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 public class MutexLincheckTest {
 

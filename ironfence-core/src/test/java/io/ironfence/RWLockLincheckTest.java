@@ -3,6 +3,7 @@ package io.ironfence;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * request is in flight (a grant updates the lock state first and the queue right after, and Lincheck
  * finds that window at once). The other tests check it whenever the lock is quiet.
  */
+@Tag("slow") // left out of the fast local loop: ./mvnw verify -DexcludedGroups=slow
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 public class RWLockLincheckTest {
 

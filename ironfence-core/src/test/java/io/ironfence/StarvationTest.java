@@ -1,5 +1,6 @@
 package io.ironfence;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +24,7 @@ import static org.awaitility.Awaitility.await;
  * barging lock). The bounds are loose on purpose, far above the ~1 ms hand-off but far below the
  * seconds that starvation takes on this machine; speed itself is measured in the JMH benchmarks.
  */
+@Tag("slow") // left out of the fast local loop: ./mvnw verify -DexcludedGroups=slow
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StarvationTest {
 
