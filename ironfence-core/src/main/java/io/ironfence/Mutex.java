@@ -83,13 +83,8 @@ public final class Mutex<T> extends Sync {
      * @return the guard; close it to release
      * @throws IllegalStateException if the current thread already holds this lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public MutexGuard<T> lock() {
-        try {
-            return (MutexGuard<T>) acquire(false, UNINTERRUPTIBLY, 0L);
-        } catch (InterruptedException e) {
-            throw new AssertionError("an uninterruptible wait was interrupted", e);
-        }
+        return acquireUninterruptibly(false);
     }
 
     /**
@@ -99,12 +94,8 @@ public final class Mutex<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
      * @throws IllegalStateException if the current thread already holds this lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public MutexGuard<T> lockInterruptibly() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return (MutexGuard<T>) acquire(false, INTERRUPTIBLY, 0L);
+        return acquireInterruptibly(false);
     }
 
     /**
@@ -113,13 +104,8 @@ public final class Mutex<T> extends Sync {
      *
      * @return the guard, or empty if the lock is not free
      */
-    @SuppressWarnings("unchecked")
     public Optional<MutexGuard<T>> tryLock() {
-        try {
-            return Optional.ofNullable((MutexGuard<T>) acquire(false, TRY, 0L));
-        } catch (InterruptedException e) {
-            throw new AssertionError("a non-waiting try was interrupted", e);
-        }
+        return tryAcquireNow(false);
     }
 
     /**
@@ -130,13 +116,8 @@ public final class Mutex<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
      * @throws IllegalStateException if the current thread already holds this lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public Optional<MutexGuard<T>> tryLock(Duration timeout) throws InterruptedException {
-        long nanos = Durations.toNanos(timeout);
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return Optional.ofNullable((MutexGuard<T>) acquire(false, TIMED, nanos));
+        return tryAcquireFor(false, timeout);
     }
 
     /**

@@ -72,13 +72,8 @@ public final class RWLock<T> extends Sync {
      * @return the guard; close it to release
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public ReadGuard<T> read() {
-        try {
-            return (ReadGuard<T>) acquire(true, UNINTERRUPTIBLY, 0L);
-        } catch (InterruptedException e) {
-            throw new AssertionError("an uninterruptible wait was interrupted", e);
-        }
+        return acquireUninterruptibly(true);
     }
 
     /**
@@ -88,12 +83,8 @@ public final class RWLock<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (no hold is taken then)
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public ReadGuard<T> readInterruptibly() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return (ReadGuard<T>) acquire(true, INTERRUPTIBLY, 0L);
+        return acquireInterruptibly(true);
     }
 
     /**
@@ -101,13 +92,8 @@ public final class RWLock<T> extends Sync {
      *
      * @return the guard, or empty
      */
-    @SuppressWarnings("unchecked")
     public Optional<ReadGuard<T>> tryRead() {
-        try {
-            return Optional.ofNullable((ReadGuard<T>) acquire(true, TRY, 0L));
-        } catch (InterruptedException e) {
-            throw new AssertionError("a non-waiting try was interrupted", e);
-        }
+        return tryAcquireNow(true);
     }
 
     /**
@@ -118,13 +104,8 @@ public final class RWLock<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (no hold is taken then)
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public Optional<ReadGuard<T>> tryRead(Duration timeout) throws InterruptedException {
-        long nanos = Durations.toNanos(timeout);
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return Optional.ofNullable((ReadGuard<T>) acquire(true, TIMED, nanos));
+        return tryAcquireFor(true, timeout);
     }
 
     /**
@@ -144,13 +125,8 @@ public final class RWLock<T> extends Sync {
      * @return the guard; close it to release
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public WriteGuard<T> write() {
-        try {
-            return (WriteGuard<T>) acquire(false, UNINTERRUPTIBLY, 0L);
-        } catch (InterruptedException e) {
-            throw new AssertionError("an uninterruptible wait was interrupted", e);
-        }
+        return acquireUninterruptibly(false);
     }
 
     /**
@@ -160,12 +136,8 @@ public final class RWLock<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public WriteGuard<T> writeInterruptibly() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return (WriteGuard<T>) acquire(false, INTERRUPTIBLY, 0L);
+        return acquireInterruptibly(false);
     }
 
     /**
@@ -174,13 +146,8 @@ public final class RWLock<T> extends Sync {
      *
      * @return the guard, or empty
      */
-    @SuppressWarnings("unchecked")
     public Optional<WriteGuard<T>> tryWrite() {
-        try {
-            return Optional.ofNullable((WriteGuard<T>) acquire(false, TRY, 0L));
-        } catch (InterruptedException e) {
-            throw new AssertionError("a non-waiting try was interrupted", e);
-        }
+        return tryAcquireNow(false);
     }
 
     /**
@@ -191,13 +158,8 @@ public final class RWLock<T> extends Sync {
      * @throws InterruptedException  if interrupted while waiting (the lock is not held then)
      * @throws IllegalStateException if the current thread holds the write lock through a blocking call
      */
-    @SuppressWarnings("unchecked")
     public Optional<WriteGuard<T>> tryWrite(Duration timeout) throws InterruptedException {
-        long nanos = Durations.toNanos(timeout);
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return Optional.ofNullable((WriteGuard<T>) acquire(false, TIMED, nanos));
+        return tryAcquireFor(false, timeout);
     }
 
     /**

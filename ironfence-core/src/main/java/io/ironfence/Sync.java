@@ -6,6 +6,8 @@ import io.ironfence.spi.WaitOutcome;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 
@@ -236,6 +238,48 @@ abstract class Sync implements ObservableLock {
             return 0L;
         }
         return stamp | WAITED;
+    }
+
+    // The public waits of Mutex and RWLock, each one line there (as ReentrantLock leaves its to AQS).
+    // Each passes its mode as a constant, so that once inlined C2 still sees which ones cannot fail.
+
+    /** {@code lock()}, {@code read()}, {@code write()}: an interrupt during the wait is kept for the caller. */
+    @SuppressWarnings("unchecked")
+    final <G extends Guard<?>> G acquireUninterruptibly(boolean shared) {
+        try {
+            return (G) acquire(shared, UNINTERRUPTIBLY, 0L);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    /** The {@code ...Interruptibly()} waits: an interrupt before or during the wait throws. */
+    @SuppressWarnings("unchecked")
+    final <G extends Guard<?>> G acquireInterruptibly(boolean shared) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return (G) acquire(shared, INTERRUPTIBLY, 0L);
+    }
+
+    /** The {@code try...()} calls: never wait. */
+    @SuppressWarnings("unchecked")
+    final <G extends Guard<?>> Optional<G> tryAcquireNow(boolean shared) {
+        try {
+            return Optional.ofNullable((G) acquire(shared, TRY, 0L));
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-waiting try was interrupted", e);
+        }
+    }
+
+    /** The {@code try...(Duration)} calls: wait at most the timeout, interruptibly. */
+    @SuppressWarnings("unchecked")
+    final <G extends Guard<?>> Optional<G> tryAcquireFor(boolean shared, Duration timeout) throws InterruptedException {
+        long nanos = Durations.toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return Optional.ofNullable((G) acquire(shared, TIMED, nanos));
     }
 
     /** Requests the lock without blocking; the future completes with the guard. */
