@@ -39,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
  * completed by the thread that releases the lock to it (the one that closes the previous guard),
  * so non-async continuations run there, inside that {@code close()}. If that thread is already
  * completing such a future, the new one is completed right after the current continuation returns:
- * chains of hand-offs run one after another and never deepen the stack. Continuations should not
+ * chains of async grants are delivered one after another and never deepen the stack. Continuations should not
  * block; use {@code thenApplyAsync(fn, executor)} and the like to run on an executor of your choice.
  *
  * <h2>Interrupts, timeouts and cancellation</h2>

@@ -15,6 +15,28 @@ import java.util.concurrent.locks.LockSupport;
  * The lock engine shared by {@link Mutex} (exclusive mode only) and {@link RWLock}: one state word,
  * one FIFO queue of blocking and asynchronous waiters.
  *
+ * <h2>Where things happen</h2>
+ * <pre>
+ * acquire        fast path: tryAcquireExclusive / tryAcquireShared, one CAS
+ *   └ acquireStamp → enqueueOrAcquire   queue, or take the lock that came free meanwhile
+ *                  → awaitGrant         park until granted; when signalled as the head:
+ *                                       tryAcquireAsHead / takeShareAsHead, then
+ *                                       sleepOrAcquireAsHead or requestHandoff;
+ *                                       timeout or interrupt: withdraw
+ * acquireAsync   the same fast path, else enqueueOrAcquire of an AsyncAcquisition
+ * releaseExclusive / releaseShared / downgrade
+ *                one CAS, unless mustDispatchOnRelease / mustDispatchOnSharedRelease
+ *   └ releaseSlow → dispatch            under the queue lock: the release, every grant the head
+ *                                       of the queue can take, and the one waiter to signal, in
+ *                                       one CAS
+ *                 → unlockQueueAndWake → wake   unpark the signalled waiter, unpark granted
+ *                                       threads, and have GrantDelivery complete granted futures
+ * </pre>
+ * The classes: {@link Waiter} is the queue node of a blocking request; {@link AsyncAcquisition} is
+ * both the queue node and the future of an asynchronous one; {@link GrantDelivery} completes
+ * granted futures on the releasing thread without deepening its stack (a trampoline);
+ * {@link Hold} and its subclasses are the guards; {@link Listeners} fans events out to listeners.
+ *
  * <h2>State word</h2>
  * <pre>
  *   bit 0        WRITER      held exclusively
@@ -30,31 +52,58 @@ import java.util.concurrent.locks.LockSupport;
  * <em>stamp</em> (version | WRITER), so releasing it is idempotent without an atomic flag in the
  * guard: a second, racing release finds the version moved on and does nothing.
  *
- * <h2>Queue</h2>
- * A doubly linked list guarded by the QUEUE_LOCK bit, which is held for a few field writes only
- * (no allocation, no unpark, no callback inside it). Keeping that bit in the state word lets the
- * decision "the lock is busy, so queue" and the publication of QUEUED be one CAS: a release either
- * sees QUEUED and takes the slow path, or happened before the CAS, which then fails and retries.
- * All grants are decided in {@link #dispatch} under the queue lock; the unparking and the completion
- * of futures happen after it is released ({@link #unlockQueueAndWake}).
+ * <h2>Who sets and who clears each flag</h2>
+ * <ul>
+ *   <li>QUEUED: set by the CAS that queues a waiter ({@link #enqueueOrAcquire}) and by every
+ *       queue unlock while waiters remain ({@link #unlockedState}); cleared by the queue unlock that
+ *       leaves the queue empty.</li>
+ *   <li>QUEUE_LOCK: {@link #lockQueue} / {@link #unlockQueue} around every edit of the queue; also
+ *       taken by the head's winning CAS ({@link #winAsHead}) and released by the CAS of a
+ *       {@link #dispatch} that grants no blocking waiter.</li>
+ *   <li>WOKEN: set by {@link #dispatch} when it signals the blocking writer at the head to compete
+ *       (normal mode only). Cleared by that head when it wins ({@link #winAsHead}), when it lost
+ *       and goes back to sleep ({@link #sleepOrAcquireAsHead}, only while the lock is held) and
+ *       when it asks for HANDOFF; by {@link #withdraw} when the head leaves; by a dispatch that
+ *       grants the lock outright; and with the queue when it empties. Readers are signalled through
+ *       {@link Waiter#signalled} instead, since several may be woken in turn.</li>
+ *   <li>HANDOFF: set by {@link #requestHandoff}, by a head that lost for longer than
+ *       {@link #HANDOFF_AFTER_NANOS}; cleared by the dispatch that grants a blocking waiter which
+ *       had waited less than that, or the last waiter, and by the queue unlock that leaves the
+ *       queue empty.</li>
+ *   <li>WRITER_WAITING: recomputed from the queue ({@link #writerFirst}) by every CAS that queues a
+ *       waiter and every queue unlock, so it is up whenever a writer is first in line.</li>
+ * </ul>
+ * Every helper documented "Under the queue lock" is called with QUEUE_LOCK held and never releases
+ * it; no allocation, unpark or callback happens while it is held.
  *
- * <h2>Fairness</h2>
- * Like Go's {@code sync.Mutex}: in normal mode a released lock becomes free and the blocking
- * writer at the head of the queue is woken to compete for it with threads that barge in through
- * the fast path (good throughput: no lock convoy). While that head is awake (WOKEN), releases need
- * not wake anyone and stay one CAS; it clears WOKEN, with a CAS that fails if the lock was released
- * meanwhile, before it parks again. A head that has waited longer than
- * {@link #HANDOFF_AFTER_NANOS} switches the lock to HANDOFF mode, where every release hands the lock
- * straight to the head and nobody barges; the mode ends when a waiter that was granted the lock had
- * waited less than that, or the queue empties. Asynchronous waiters are granted directly (they
- * cannot compete), in arrival order. Parked readers at the head are woken to take their share, each
- * passing the wake-up on: a reader granted while parked would hold the lock through its wake-up,
- * and writers would wait that out (measured: read-mostly throughput fell a hundredfold). While
- * such a reader wakes, read releases stay one CAS, as exclusive ones do while WOKEN is up. New
- * readers never pass a writer that is first in the queue (WRITER_WAITING), as in
- * ReentrantReadWriteLock's non-fair mode; they may pass one queued behind readers, which are served
- * before it, so it becomes first after a bounded number of grants (and readers arriving while those
- * wake up need not park: measured, parking them halved read-mostly throughput).
+ * <h2>Queue</h2>
+ * A doubly linked list guarded by the QUEUE_LOCK bit, which is held for a few field writes only.
+ * Keeping that bit in the state word lets the decision "the lock is busy, so queue" and the
+ * publication of QUEUED be one CAS: a release either sees QUEUED and takes the slow path, or
+ * happened before the CAS, which then fails and retries. All grants are decided in
+ * {@link #dispatch} under the queue lock; the unparking and the completion of futures happen after
+ * it is released ({@link #unlockQueueAndWake}).
+ *
+ * <h2>Fairness, by mode</h2>
+ * <p><b>Normal mode</b> (like Go's {@code sync.Mutex}): a released lock becomes free and the
+ * blocking writer at the head of the queue is woken to compete for it with threads that barge in
+ * through the fast path: good throughput, no lock convoy. While that head is awake (WOKEN),
+ * releases need not wake anyone and stay one CAS; a head that lost clears WOKEN, with a CAS that
+ * fails if the lock was released meanwhile, before it parks again.
+ * <p><b>HANDOFF mode</b> (starvation): a head that has waited longer than
+ * {@link #HANDOFF_AFTER_NANOS} switches the lock to HANDOFF, where every release hands the lock
+ * straight to the head and nobody barges, not even {@code tryLock()}. The mode ends when a waiter
+ * that was granted the lock had waited less than that, or the queue empties.
+ * <p><b>Asynchronous waiters</b> cannot compete, so they are granted directly, in arrival order,
+ * in either mode.
+ * <p><b>Readers.</b> Parked readers at the head are woken to take their share, each passing the
+ * wake-up on: a reader granted while parked would hold the lock through its wake-up, and writers
+ * would wait that out (ReadMostlyBenchmark shows the cost). While such a reader wakes, read
+ * releases stay one CAS, as exclusive ones do while WOKEN is up. New readers never pass a writer
+ * that is first in the queue (WRITER_WAITING), as in ReentrantReadWriteLock's non-fair mode; they
+ * may pass one queued behind readers, which are served before it, so it becomes first after a
+ * bounded number of grants (and readers arriving while those wake up need not park, which keeps
+ * read-mostly throughput: ReadMostlyBenchmark).
  */
 abstract class Sync implements ObservableLock {
 
@@ -174,8 +223,8 @@ abstract class Sync implements ObservableLock {
             owner = Thread.currentThread();
         }
         // The guard is created here, not in the out-of-line wait, so that a caller's try-with-resources
-        // can keep it in registers even when the lock was contended (measured: 40 B per contended
-        // acquisition otherwise). A listener added during the wait sees neither this grant nor its
+        // can keep it in registers even when the lock was contended (else 40 B per contended
+        // acquisition: ContendedBenchmark with -prof gc). A listener added during the wait sees neither this grant nor its
         // release, as for a fast-path grant.
         return newHold(shared, stamp & ~WAITED, null, 0L);
     }
@@ -350,7 +399,8 @@ abstract class Sync implements ObservableLock {
         if (w.thread != null) {
             // Only blocking waiters are timed: a blocking head that loses to barging threads for too
             // long asks for HANDOFF. Asynchronous waiters are granted directly, in order; they skip
-            // the clock read (measured: a seventh of an asynchronous hand-off).
+            // the clock read (it cost a seventh of passing the lock from one async waiter to the next:
+            // AsyncHandOffBenchmark).
             w.queuedNanos = System.nanoTime();
         }
         lockQueue();
@@ -615,9 +665,8 @@ abstract class Sync implements ObservableLock {
      * free: a holder may be about to publish it (a withdrawal making a writer first). The CAS that
      * follows expects the queue lock free, so the queue cannot change between the look and it.
      * <p>
-     * Measured: with four threads on two cores a signalled reader often waits a whole time slice to
-     * run, and every read release took the queue lock meanwhile (48 M of 48 M releases in one
-     * read-mostly run). Skipping that: 23.5 -> 25.2 ops/µs at 90 % reads, same session (noisy).
+     * With more threads than cores a signalled reader often waits a whole time slice to run, and
+     * without this test every read release meanwhile took the queue lock (ReadMostlyBenchmark).
      */
     private static boolean mustDispatchOnSharedRelease(long s) {
         return (s & QUEUED) != 0L && (s & READER_MASK) == READER_UNIT
@@ -719,7 +768,7 @@ abstract class Sync implements ObservableLock {
      * {@link #dispatch(long, long)}, which may also release the queue lock in its CAS, saving the
      * queue-unlock CAS, unless it grants a blocking waiter. That covers the common release of a
      * contended lock, which only wakes the head to compete (the queue is unchanged), and the
-     * hand-off from one asynchronous request to the next (the release of an asynchronous chain).
+     * passing of the lock from one asynchronous request to the next (the release of an async chain).
      * <p>
      * The grants are unlinked before that CAS, so that its QUEUED and WRITER_WAITING describe the
      * queue after them, and put back if it fails. Until then their GRANTED status is provisional,
@@ -841,6 +890,7 @@ abstract class Sync implements ObservableLock {
         return first;
     }
 
+    /** Under the queue lock: marks the unlinked grants GRANTED. */
     private static void markGranted(Waiter<?> granted) {
         for (Waiter<?> w = granted; w != null; w = w.nextGranted) {
             w.setStatus(Waiter.GRANTED);
@@ -860,11 +910,15 @@ abstract class Sync implements ObservableLock {
         }
     }
 
+    /** Under the queue lock: links {@code w} in at the tail. */
     private void append(Waiter<?> w) {
         linkAfter(tail, w);
     }
 
-    /** Links {@code w} in behind {@code before}, or at the head if that is null; the inverse of {@link #unlink}. */
+    /**
+     * Under the queue lock: links {@code w} in behind {@code before}, or at the head if that is
+     * null; the inverse of {@link #unlink}.
+     */
     private void linkAfter(Waiter<?> before, Waiter<?> w) {
         Waiter<?> after = before == null ? head : before.next;
         w.prev = before;
@@ -882,6 +936,7 @@ abstract class Sync implements ObservableLock {
         QUEUE_LENGTH.setRelease(this, queueLength + 1);
     }
 
+    /** Under the queue lock: takes {@code w} out of the queue. */
     private void unlink(Waiter<?> w) {
         Waiter<?> p = w.prev;
         Waiter<?> n = w.next;
@@ -963,7 +1018,7 @@ abstract class Sync implements ObservableLock {
             if (granted.thread != null) {
                 LockSupport.unpark(granted.thread);
             } else {
-                HandOff.deliver(granted);
+                GrantDelivery.deliver(granted);
             }
             granted = next;
         }

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>
  * Every queue node is a {@link CompletableFuture} so that an asynchronous request is one object,
  * not a future plus a node (as in IBM async-util's {@code FairAsyncLock}): a blocking waiter carries
- * two unused future fields for that, an asynchronous hand-off one allocation and one indirection
+ * two unused future fields for that, an asynchronous grant one allocation and one indirection
  * less. The future half of a blocking waiter is never completed and never leaves the lock.
  *
  * @param <G> the guard type an asynchronous request completes with

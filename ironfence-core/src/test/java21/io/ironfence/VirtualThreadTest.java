@@ -108,7 +108,7 @@ class VirtualThreadTest {
     private List<RecordedEvent> recordPinning(Runnable body) throws Exception {
         // The first use of a class initializes it under a JVM monitor, which can pin a virtual thread
         // that contends for it: a one-time JVM effect, not a wait for the lock. Initialize first.
-        for (Class<?> c : List.of(Mutex.class, RWLock.class, Sync.class, Waiter.class, HandOff.class,
+        for (Class<?> c : List.of(Mutex.class, RWLock.class, Sync.class, Waiter.class, GrantDelivery.class,
                 AsyncAcquisition.class, MutexHold.class, ReadHold.class, WriteHold.class, Listeners.class,
                 java.util.concurrent.locks.LockSupport.class)) {
             java.lang.invoke.MethodHandles.lookup().ensureInitialized(c);

@@ -9,28 +9,33 @@ package io.ironfence;
  * its outermost delivery runs them one after another (a trampoline): 100,000 chained waiters take
  * 100,000 iterations, not 100,000 stack frames. Each grant is delivered once (its waiter is in one
  * grant list only), so the intrusive {@link Waiter#nextGranted} link is safe to reuse here.
+ *
+ * <p>Words, as the core uses them: a <em>grant</em> is decided under the queue lock and
+ * <em>delivered</em> here after it; the <em>hand-off</em> is the {@code HANDOFF} starvation mode of
+ * {@link Sync}, in which releases pass the lock straight to the head of the queue; an <em>async
+ * chain</em> is a run of asynchronous waiters each releasing to the next.
  */
-final class HandOff {
+final class GrantDelivery {
 
-    private static final ThreadLocal<HandOff> CURRENT = ThreadLocal.withInitial(HandOff::new);
+    private static final ThreadLocal<GrantDelivery> CURRENT = ThreadLocal.withInitial(GrantDelivery::new);
 
     private boolean delivering;
     private Waiter<?> first;
     private Waiter<?> last;
 
-    private HandOff() {
+    private GrantDelivery() {
     }
 
     static void deliver(Waiter<?> granted) {
-        HandOff handOff = CURRENT.get();
-        if (handOff.delivering) {
-            handOff.enqueue(granted);
+        GrantDelivery delivery = CURRENT.get();
+        if (delivery.delivering) {
+            delivery.enqueue(granted);
             return;
         }
-        handOff.delivering = true;
+        delivery.delivering = true;
         Throwable failure = null;
         try {
-            for (Waiter<?> w = granted; w != null; w = handOff.poll()) {
+            for (Waiter<?> w = granted; w != null; w = delivery.poll()) {
                 try {
                     ((AsyncAcquisition<?>) w).grant(w.stamp, true);
                 } catch (Throwable t) {
@@ -43,7 +48,7 @@ final class HandOff {
                 }
             }
         } finally {
-            handOff.delivering = false;
+            delivery.delivering = false;
         }
         if (failure instanceof RuntimeException) {
             throw (RuntimeException) failure;
