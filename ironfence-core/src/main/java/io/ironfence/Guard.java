@@ -1,5 +1,7 @@
 package io.ironfence;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Access to a locked value for as long as the lock is held; closing the guard releases the lock.
  *
@@ -28,7 +30,7 @@ package io.ironfence;
  *
  * @param <T> the type of the guarded value
  */
-public interface Guard<T> extends AutoCloseable {
+public interface Guard<T extends @Nullable Object> extends AutoCloseable {
 
     /**
      * @return the guarded value (may be {@code null})

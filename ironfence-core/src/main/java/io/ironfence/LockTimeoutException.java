@@ -1,5 +1,7 @@
 package io.ironfence;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 
 /**
@@ -15,7 +17,7 @@ public class LockTimeoutException extends RuntimeException {
     /** The lock's name. */
     private final String lockName;
     /** The key of a keyed lock; not serialized, since keys need not be serializable. */
-    private final transient Object key;
+    private final transient @Nullable Object key;
     /** The timeout that ran out. */
     private final Duration timeout;
 
@@ -32,7 +34,7 @@ public class LockTimeoutException extends RuntimeException {
      * @param key      the key of a keyed lock, or {@code null}
      * @param timeout  the timeout that ran out
      */
-    public LockTimeoutException(String lockName, Object key, Duration timeout) {
+    public LockTimeoutException(String lockName, @Nullable Object key, Duration timeout) {
         super("Timed out after " + Durations.format(timeout) + " waiting for lock '" + lockName + "'"
                 + (key != null ? " (key '" + key + "')" : ""));
         this.lockName = lockName;
@@ -46,7 +48,7 @@ public class LockTimeoutException extends RuntimeException {
     }
 
     /** @return the key of a keyed lock, or {@code null} */
-    public Object getKey() {
+    public @Nullable Object getKey() {
         return key;
     }
 

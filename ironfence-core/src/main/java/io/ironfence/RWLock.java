@@ -2,6 +2,8 @@ package io.ironfence;
 
 import io.ironfence.spi.LockListener;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * @param <T> the type of the guarded value
  */
-public final class RWLock<T> extends Sync {
+public final class RWLock<T extends @Nullable Object> extends Sync {
 
     /**
      * Creates an unlocked, unnamed read-write lock.

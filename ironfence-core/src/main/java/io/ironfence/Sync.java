@@ -4,6 +4,8 @@ import io.ironfence.spi.LockListener;
 import io.ironfence.spi.LockMode;
 import io.ironfence.spi.WaitOutcome;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -161,17 +163,17 @@ abstract class Sync implements ObservableLock {
     private volatile long state;
 
     /** The guarded value; its visibility rides on the acquire/release of {@link #state}. */
-    Object value;
+    @Nullable Object value;
 
     /**
      * The thread that took the current exclusive hold with a blocking (non-async) call, or null.
      * Plain field: only ever compared with the current thread, which sees its own write, and cleared
      * before the releasing CAS, so a later acquirer's write is ordered after the clear.
      */
-    private Thread owner;
+    private @Nullable Thread owner;
 
     /** Null, one listener, or a {@link Listeners} fan-out. */
-    private volatile LockListener listener;
+    private volatile @Nullable LockListener listener;
 
     private final String name;
 
@@ -204,7 +206,7 @@ abstract class Sync implements ObservableLock {
      * @param nanos the timeout, for {@link #TIMED}
      * @return the guard, or null if a try or a timed wait failed
      */
-    final Hold<?> acquire(boolean shared, int how, long nanos) throws InterruptedException {
+    final @Nullable Hold<?> acquire(boolean shared, int how, long nanos) throws InterruptedException {
         if (listener != null) {
             return acquireObserved(shared, how, nanos);
         }

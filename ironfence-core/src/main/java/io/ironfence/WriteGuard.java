@@ -1,12 +1,14 @@
 package io.ironfence;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The guard of an {@link RWLock} write hold: reads and replaces the guarded value, and can turn
  * itself into a read hold.
  *
  * @param <T> the type of the guarded value
  */
-public interface WriteGuard<T> extends Guard<T> {
+public interface WriteGuard<T extends @Nullable Object> extends Guard<T> {
 
     /**
      * Replaces the guarded value; later holders see the new value.

@@ -5,6 +5,8 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -160,16 +162,16 @@ public final class KeyedLock {
     /** A wait on one key's lock: the guard, or null if it gave up without the lock. */
     @FunctionalInterface
     private interface Wait {
-        Guard<?> on(ObservableLock lock) throws InterruptedException;
+        @Nullable Guard<?> on(ObservableLock lock) throws InterruptedException;
     }
 
     /** A wait that cannot be interrupted. */
     @FunctionalInterface
     private interface UninterruptibleWait {
-        Guard<?> on(ObservableLock lock);
+        @Nullable Guard<?> on(ObservableLock lock);
     }
 
-    private Guard<Void> acquireUninterruptibly(Object key, UninterruptibleWait wait) {
+    private @Nullable Guard<Void> acquireUninterruptibly(Object key, UninterruptibleWait wait) {
         try {
             return acquire(key, wait::on);
         } catch (InterruptedException e) {
@@ -178,7 +180,7 @@ public final class KeyedLock {
     }
 
     /** @return the hold, or null if the wait gave up (the key is let go then) */
-    private Guard<Void> acquire(Object key, Wait wait) throws InterruptedException {
+    private @Nullable Guard<Void> acquire(Object key, Wait wait) throws InterruptedException {
         KeyedLocks keyed = named.getKeyedLocks();
         Object checkedKey = checked(key);
         KeyedLocks.Entry entry = keyed.retain(checkedKey);
@@ -228,7 +230,7 @@ public final class KeyedLock {
         return result;
     }
 
-    private Object checked(Object key) {
+    private Object checked(@Nullable Object key) {
         if (key == null) {
             throw new IllegalArgumentException("Keyed lock '" + getName() + "' needs a non-null key");
         }
@@ -263,7 +265,7 @@ public final class KeyedLock {
         }
 
         @Override
-        public Void get() {
+        public @Nullable Void get() {
             guard.get(); // throws once closed
             return null;
         }

@@ -8,6 +8,7 @@ import io.ironfence.spi.WaitOutcome;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +32,7 @@ public final class LockMonitor implements LockListener {
     private static final Log logger = LogFactory.getLog(LockMonitor.class);
 
     private final String name;
-    private final Duration warnHeldLongerThan;
+    private final @Nullable Duration warnHeldLongerThan;
     private final boolean captureStackTraces;
     private final LongAdder acquisitions = new LongAdder();
     private final LongAdder contended = new LongAdder();
@@ -45,8 +46,8 @@ public final class LockMonitor implements LockListener {
      * before the next grant, so a plain volatile field does (a map put and remove per hold cost
      * more than the rest of an annotated call).
      */
-    private volatile Holder exclusive;
-    private ObservableLock single;
+    private volatile @Nullable Holder exclusive;
+    private @Nullable ObservableLock single;
 
     /**
      * @param name               the lock's name
@@ -54,7 +55,7 @@ public final class LockMonitor implements LockListener {
      * @param captureStackTraces whether to record where each blocking hold was taken, for the
      *                           warning (costs a stack walk per acquisition)
      */
-    public LockMonitor(String name, Duration warnHeldLongerThan, boolean captureStackTraces) {
+    public LockMonitor(String name, @Nullable Duration warnHeldLongerThan, boolean captureStackTraces) {
         this.name = name;
         this.warnHeldLongerThan = warnHeldLongerThan;
         this.captureStackTraces = captureStackTraces;
@@ -69,14 +70,14 @@ public final class LockMonitor implements LockListener {
     public static final class Holder {
 
         private final Guard<?> guard;
-        private final String thread;
+        private final @Nullable String thread;
         private final LockMode mode;
         private final long grantNanos;
-        private final Throwable acquiredAt;
-        private volatile String method;
+        private final @Nullable Throwable acquiredAt;
+        private volatile @Nullable String method;
         private volatile boolean reported;
 
-        Holder(Guard<?> guard, String thread, LockMode mode, long grantNanos, Throwable acquiredAt) {
+        Holder(Guard<?> guard, @Nullable String thread, LockMode mode, long grantNanos, @Nullable Throwable acquiredAt) {
             this.guard = guard;
             this.thread = thread;
             this.mode = mode;
@@ -85,7 +86,7 @@ public final class LockMonitor implements LockListener {
         }
 
         /** @return the name of the thread that took the lock, or null for an asynchronous hold */
-        public String getThread() {
+        public @Nullable String getThread() {
             return thread;
         }
 
@@ -113,12 +114,12 @@ public final class LockMonitor implements LockListener {
         }
 
         /** @return the annotated method that holds it, or null if it was taken by code */
-        public String getMethod() {
+        public @Nullable String getMethod() {
             return method;
         }
 
         /** @return where a blocking hold was taken, if stack traces are captured; else null */
-        public Throwable getAcquiredAt() {
+        public @Nullable Throwable getAcquiredAt() {
             return acquiredAt;
         }
     }
@@ -129,7 +130,7 @@ public final class LockMonitor implements LockListener {
     }
 
     /** @return the stuck-hold threshold, or null */
-    public Duration getWarnHeldLongerThan() {
+    public @Nullable Duration getWarnHeldLongerThan() {
         return warnHeldLongerThan;
     }
 
@@ -170,7 +171,7 @@ public final class LockMonitor implements LockListener {
     }
 
     /** @return how long the oldest current hold has lasted, or null if nobody holds the lock */
-    public Duration getOldestHold() {
+    public @Nullable Duration getOldestHold() {
         List<Holder> current = getHolders();
         return current.isEmpty() ? null : current.get(0).getHeldFor();
     }

@@ -6,6 +6,8 @@ import io.ironfence.RWLock;
 
 import io.ironfence.spi.LockListener;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -31,19 +33,20 @@ public final class NamedLock {
 
     private final String name;
     private final LockType type;
-    private final Duration timeout;
+    private final @Nullable Duration timeout;
     private final Origin origin;
     private final ObservableLock lock;
     private final KeyedLocks keyed;
     private final LockMonitor monitor;
-    private final KeyedLock keyedView;
+    private final @Nullable KeyedLock keyedView;
     private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
-    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin, LockMonitor monitor) {
+    NamedLock(String name, ObservableLock lock, @Nullable Duration timeout, Origin origin, LockMonitor monitor) {
         this(name, lock, timeout, origin, monitor, false);
     }
 
-    NamedLock(String name, ObservableLock lock, Duration timeout, Origin origin, LockMonitor monitor, boolean isKeyed) {
+    NamedLock(String name, ObservableLock lock, @Nullable Duration timeout, Origin origin, LockMonitor monitor,
+            boolean isKeyed) {
         this.name = name;
         this.type = LockType.of(lock);
         this.timeout = timeout;

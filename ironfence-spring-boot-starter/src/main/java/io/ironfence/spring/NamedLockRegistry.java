@@ -4,6 +4,7 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -55,15 +56,16 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
      * @param keyed              whether it is one lock per key (every use names a key) rather than a
      *                           single lock (no use names a key)
      */
-    public record Definition(LockType type, Duration timeout, Duration warnHeldLongerThan, boolean keyed) {
+    public record Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
+            boolean keyed) {
 
         /** A single lock with the registry's default stuck-hold threshold. */
-        public Definition(LockType type, Duration timeout) {
+        public Definition(LockType type, @Nullable Duration timeout) {
             this(type, timeout, null, false);
         }
 
         /** A single lock. */
-        public Definition(LockType type, Duration timeout, Duration warnHeldLongerThan) {
+        public Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan) {
             this(type, timeout, warnHeldLongerThan, false);
         }
 
@@ -90,8 +92,8 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     private final Map<String, String> singleUses = new ConcurrentHashMap<>();
     private final Set<String> readLockedNames = ConcurrentHashMap.newKeySet();
     private final List<Consumer<NamedLock>> lockCallbacks = new CopyOnWriteArrayList<>();
-    private ListableBeanFactory beanFactory;
-    private Duration defaultWarnHeldLongerThan;
+    private @Nullable ListableBeanFactory beanFactory;
+    private @Nullable Duration defaultWarnHeldLongerThan;
     private boolean captureAcquisitionStackTraces;
 
     /**
@@ -109,7 +111,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     }
 
     /** @param threshold holds longer than this are logged and flagged as stuck, unless a lock sets its own; null for never */
-    public void setDefaultWarnHeldLongerThan(Duration threshold) {
+    public void setDefaultWarnHeldLongerThan(@Nullable Duration threshold) {
         this.defaultWarnHeldLongerThan = threshold;
     }
 
@@ -119,7 +121,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     }
 
     /** @return the shortest stuck-hold threshold of any lock, or null if none is set */
-    public Duration getShortestWarnHeldLongerThan() {
+    public @Nullable Duration getShortestWarnHeldLongerThan() {
         Duration shortest = defaultWarnHeldLongerThan;
         for (Definition definition : definitions.values()) {
             Duration threshold = definition.warnHeldLongerThan();
@@ -263,7 +265,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         annotatedNames.putIfAbsent(name, where);
     }
 
-    private void checkKeyedness(String name, boolean keyed, String where, NamedLock existing) {
+    private void checkKeyedness(String name, boolean keyed, String where, @Nullable NamedLock existing) {
         Boolean declaredKeyed = existing != null ? (Boolean) existing.isKeyed() : declaredKeyed(name);
         if (declaredKeyed != null && declaredKeyed && !keyed) {
             throw new IllegalStateException(where + " has no key, but lock '" + name + "' is keyed ("
@@ -290,7 +292,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     }
 
     /** @return whether the name is declared keyed, declared as a single lock, or (null) not declared */
-    private Boolean declaredKeyed(String name) {
+    private @Nullable Boolean declaredKeyed(String name) {
         if (applicationBeanType(name) != null) {
             return false; // the application's own Mutex or RWLock bean is one lock
         }
@@ -349,14 +351,14 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
                 keyedUses.containsKey(name));
     }
 
-    private LockMonitor monitor(String name, Definition definition) {
+    private LockMonitor monitor(String name, @Nullable Definition definition) {
         Duration threshold = definition != null && definition.warnHeldLongerThan() != null
                 ? definition.warnHeldLongerThan() : defaultWarnHeldLongerThan;
         return new LockMonitor(name, threshold, captureAcquisitionStackTraces);
     }
 
     /** @return the declared type of the name (configuration or the application's bean), or null */
-    LockType declaredType(String name) {
+    @Nullable LockType declaredType(String name) {
         Definition definition = definitions.get(name);
         LockType beanType = applicationBeanType(name);
         if (beanType != null && definition != null && beanType != definition.type()) {
@@ -365,7 +367,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         return beanType != null ? beanType : definition != null ? definition.type() : null;
     }
 
-    private LockType applicationBeanType(String name) {
+    private @Nullable LockType applicationBeanType(String name) {
         if (!isApplicationBean(name)) {
             return null;
         }
@@ -390,7 +392,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         return false;
     }
 
-    private String describeDeclaration(String name, NamedLock existing) {
+    private String describeDeclaration(String name, @Nullable NamedLock existing) {
         if (existing != null && existing.getOrigin() == NamedLock.Origin.FIRST_USE) {
             return "created as a mutex on first use, before anything read-locked it";
         }

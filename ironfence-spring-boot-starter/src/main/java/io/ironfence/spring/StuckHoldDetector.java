@@ -1,5 +1,6 @@
 package io.ironfence.spring;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;
@@ -19,7 +20,7 @@ public class StuckHoldDetector implements SmartLifecycle {
     private static final Duration MAX_INTERVAL = Duration.ofSeconds(1);
 
     private final NamedLockRegistry registry;
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
 
     /** @param registry the locks to watch, including those created after start-up */
     public StuckHoldDetector(NamedLockRegistry registry) {

@@ -9,6 +9,8 @@ import io.ironfence.RWLock;
 import io.ironfence.spring.KeyedLocks;
 import io.ironfence.spring.NamedLock;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -27,11 +29,11 @@ import java.util.concurrent.TimeoutException;
 final class Acquisition {
 
     private final NamedLock named;
-    private final Object key;
-    private final KeyedLocks.Entry entry;
+    private final @Nullable Object key;
+    private final KeyedLocks.@Nullable Entry entry;
     private final ObservableLock lock;
     private final boolean shared;
-    private final Duration timeout;
+    private final @Nullable Duration timeout;
     private final String description;
     /** 1 once the key's entry is released; only keyed uses need it, so no atomic object per call. */
     private volatile int finished;
@@ -46,7 +48,8 @@ final class Acquisition {
         }
     }
 
-    private Acquisition(NamedLock named, Object key, boolean shared, Duration timeout, String description) {
+    private Acquisition(NamedLock named, @Nullable Object key, boolean shared, @Nullable Duration timeout,
+            String description) {
         if ((key != null) != named.isKeyed()) {
             // Start-up checks every annotation it can see; this catches a bean defined after it.
             throw new IllegalStateException(description + (key != null ? " locks per key, but lock '" + named.getName()
@@ -69,7 +72,7 @@ final class Acquisition {
     }
 
     /** Starts a use of the lock; the caller must {@link #finish} it, whatever happens. */
-    static Acquisition start(NamedLock named, Object key, LockOperation operation) {
+    static Acquisition start(NamedLock named, @Nullable Object key, LockOperation operation) {
         Duration timeout = operation.timeout() != null ? operation.timeout() : named.getTimeout().orElse(null);
         return new Acquisition(named, key, operation.shared(), timeout, operation.description());
     }

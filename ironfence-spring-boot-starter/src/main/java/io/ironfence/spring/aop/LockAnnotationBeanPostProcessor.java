@@ -6,6 +6,7 @@ import io.ironfence.spring.NamedLockRegistry;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.AopInfrastructureBean;
@@ -67,8 +68,8 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     private final Set<Method> warned = ConcurrentHashMap.newKeySet();
     private int advisorOrder = DEFAULT_ORDER;
     private LockOperationSource operations;
-    private BeanFactory beanFactory;
-    private Environment environment;
+    private @Nullable BeanFactory beanFactory;
+    private @Nullable Environment environment;
 
     /** @param registry the registry the annotations' names resolve in (looked up lazily) */
     public LockAnnotationBeanPostProcessor(Supplier<NamedLockRegistry> registry) {
@@ -115,7 +116,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
      * @param proxyClass the JDK proxy class of an existing proxy whose interfaces callers use, or null
      * @return an advisor whose pointcut matches exactly the methods the operation source locks
      */
-    private Advisor newAdvisor(Class<?> proxyClass) {
+    private Advisor newAdvisor(@Nullable Class<?> proxyClass) {
         StaticMethodMatcherPointcut pointcut = new StaticMethodMatcherPointcut() {
             @Override
             public boolean matches(Method method, Class<?> targetClass) {
@@ -188,7 +189,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
      * @param targetClass the class that runs the calls (an interface for a bean known only by type)
      * @param proxyClass  the JDK proxy callers call through, or null
      */
-    private void inspect(Class<?> targetClass, Class<?> proxyClass) {
+    private void inspect(@Nullable Class<?> targetClass, @Nullable Class<?> proxyClass) {
         if (targetClass == null || !inspected.add(Arrays.asList(targetClass, proxyClass))) {
             return;
         }
@@ -211,7 +212,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
         }
     }
 
-    private void inspect(Method method, Class<?> targetClass, Class<?> proxyClass) {
+    private void inspect(Method method, Class<?> targetClass, @Nullable Class<?> proxyClass) {
         int modifiers = method.getModifiers();
         if (Modifier.isPrivate(modifiers) || Modifier.isStatic(modifiers) || Modifier.isFinal(modifiers)) {
             if (LockOperationSource.isAnnotated(method) && !callableThroughProxy(method, proxyClass)
@@ -227,12 +228,12 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     }
 
     /** A final method that implements an interface method of a JDK proxy is still intercepted there. */
-    private static boolean callableThroughProxy(Method method, Class<?> proxyClass) {
+    private static boolean callableThroughProxy(Method method, @Nullable Class<?> proxyClass) {
         return proxyClass != null && !Modifier.isStatic(method.getModifiers()) && !Modifier.isPrivate(method.getModifiers())
                 && ReflectionUtils.findMethod(proxyClass, method.getName(), method.getParameterTypes()) != null;
     }
 
-    private void register(LockOperation operation) {
+    private void register(@Nullable LockOperation operation) {
         if (operation != null) {
             registry.get().registerUse(operation.name(), operation.shared(), operation.key() != null,
                     operation.description());

@@ -6,6 +6,7 @@ import io.ironfence.spring.NamedLock;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
@@ -35,14 +36,14 @@ final class LockInterceptor implements MethodInterceptor {
 
     private final LockOperationSource operations;
     private final Supplier<NamedLockRegistry> registry;
-    private final BeanFactory beanFactory;
+    private final @Nullable BeanFactory beanFactory;
     private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
-    private final ReactiveLocking reactive = REACTOR_PRESENT ? new ReactiveLocking() : null;
+    private final @Nullable ReactiveLocking reactive = REACTOR_PRESENT ? new ReactiveLocking() : null;
     /** The JDK proxy whose interfaces callers use, when it was made elsewhere; else null. */
-    private final Class<?> proxyClass;
+    private final @Nullable Class<?> proxyClass;
 
-    LockInterceptor(LockOperationSource operations, Supplier<NamedLockRegistry> registry, BeanFactory beanFactory,
-            Class<?> proxyClass) {
+    LockInterceptor(LockOperationSource operations, Supplier<NamedLockRegistry> registry, @Nullable BeanFactory beanFactory,
+            @Nullable Class<?> proxyClass) {
         this.operations = operations;
         this.proxyClass = proxyClass;
         this.registry = registry;

@@ -1,5 +1,6 @@
 package io.ironfence.spring.aop;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.expression.Expression;
 
 import java.lang.reflect.Method;
@@ -18,6 +19,6 @@ import java.time.Duration;
  * @param method      the annotated method
  * @param description the annotation and method as a user reads them, for messages
  */
-record LockOperation(String name, boolean shared, Expression key, String keySource, Duration timeout, Method method,
-        String description) {
+record LockOperation(String name, boolean shared, @Nullable Expression key, String keySource,
+        @Nullable Duration timeout, Method method, String description) {
 }

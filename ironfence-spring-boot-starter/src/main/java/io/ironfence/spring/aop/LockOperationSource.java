@@ -3,6 +3,7 @@ package io.ironfence.spring.aop;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -46,10 +47,10 @@ final class LockOperationSource {
 
     private final ConcurrentMap<CacheKey, Optional<LockOperation>> cache = new ConcurrentHashMap<>();
     private final SpelExpressionParser parser = new SpelExpressionParser();
-    private final StringValueResolver placeholders;
+    private final @Nullable StringValueResolver placeholders;
 
     /** @param placeholders resolves {@code ${...}} in timeouts; null to take them literally */
-    LockOperationSource(StringValueResolver placeholders) {
+    LockOperationSource(@Nullable StringValueResolver placeholders) {
         this.placeholders = placeholders;
     }
 
@@ -61,7 +62,7 @@ final class LockOperationSource {
      * @return the operation of the method, or null if it takes no lock
      * @throws IllegalStateException if the annotation is malformed
      */
-    LockOperation operationFor(Method method, Class<?> targetClass, Class<?> proxyClass) {
+    @Nullable LockOperation operationFor(Method method, @Nullable Class<?> targetClass, @Nullable Class<?> proxyClass) {
         if (targetClass != null && Proxy.isProxyClass(targetClass)) {
             // A proxy around a proxy (say @Cacheable around a Spring Data repository): the inner
             // proxy's interfaces are what callers see, and it has no methods of the user's own.
@@ -83,25 +84,25 @@ final class LockOperationSource {
                 || AnnotatedElementUtils.hasAnnotation(method, ReadLocked.class);
     }
 
-    private record CacheKey(Method method, Class<?> targetClass, Class<?> proxyClass) {
+    private record CacheKey(Method method, @Nullable Class<?> targetClass, @Nullable Class<?> proxyClass) {
     }
 
     /** The annotations found on one element, and where, as a user reads it. */
-    private record Found(WithLock withLock, ReadLocked readLocked, Method method, String where) {
+    private record Found(@Nullable WithLock withLock, @Nullable ReadLocked readLocked, Method method, String where) {
 
         /** On a method: its parameter names are the ones the key expression uses. */
-        static Found on(Method method) {
+        static @Nullable Found on(Method method) {
             return on(method, method, describe(method));
         }
 
-        static Found on(AnnotatedElement element, Method method, String where) {
+        static @Nullable Found on(AnnotatedElement element, Method method, String where) {
             WithLock withLock = AnnotatedElementUtils.findMergedAnnotation(element, WithLock.class);
             ReadLocked readLocked = AnnotatedElementUtils.findMergedAnnotation(element, ReadLocked.class);
             return withLock != null || readLocked != null ? new Found(withLock, readLocked, method, where) : null;
         }
     }
 
-    private LockOperation parse(Method method, Class<?> targetClass, Class<?> proxyClass) {
+    private @Nullable LockOperation parse(Method method, @Nullable Class<?> targetClass, @Nullable Class<?> proxyClass) {
         if (method.getDeclaringClass() == Object.class) {
             return null;
         }
@@ -128,7 +129,7 @@ final class LockOperationSource {
     }
 
     /** A proxy interface may redeclare the method with the annotation (a covariant return, say). */
-    private static Found onProxyInterfaces(Method method, Class<?> proxyClass) {
+    private static @Nullable Found onProxyInterfaces(Method method, @Nullable Class<?> proxyClass) {
         for (Class<?> type : proxyInterfacesDeclaring(method, proxyClass)) {
             for (Method declared : type.getMethods()) {
                 if (declared.getName().equals(method.getName())
@@ -143,13 +144,13 @@ final class LockOperationSource {
         return null;
     }
 
-    private static Found onType(Class<?> type, Method method) {
+    private static @Nullable Found onType(@Nullable Class<?> type, Method method) {
         // find semantics search the type's superclasses and interfaces too
         return type != null ? Found.on(type, method, type.getName() + "." + method.getName() + "(..)") : null;
     }
 
     /** The interfaces of the JDK proxy through which callers reach the method. */
-    private static Class<?>[] proxyInterfacesDeclaring(Method method, Class<?> proxyClass) {
+    private static Class<?>[] proxyInterfacesDeclaring(Method method, @Nullable Class<?> proxyClass) {
         if (proxyClass == null) {
             return new Class<?>[0];
         }
@@ -178,7 +179,7 @@ final class LockOperationSource {
                 found.method(), description);
     }
 
-    private Expression parseKey(String key, String description) {
+    private @Nullable Expression parseKey(String key, String description) {
         if (!StringUtils.hasText(key)) {
             return null;
         }
@@ -190,7 +191,7 @@ final class LockOperationSource {
         }
     }
 
-    private Duration parseTimeout(String timeout, String description) {
+    private @Nullable Duration parseTimeout(String timeout, String description) {
         if (!StringUtils.hasText(timeout)) {
             return null;
         }

@@ -5,6 +5,7 @@ import io.ironfence.spring.LockMonitor;
 import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.NamedLock;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -46,7 +47,7 @@ public class LocksEndpoint {
 
     /** @return one lock with its current holders, or null (404) if there is no lock of that name */
     @ReadOperation
-    public LockDetailsDescriptor lock(@Selector String name) {
+    public @Nullable LockDetailsDescriptor lock(@Selector String name) {
         return registry.find(name).map(LockDetailsDescriptor::of).orElse(null);
     }
 
@@ -71,7 +72,7 @@ public class LocksEndpoint {
      * @param stuck            holds now longer than the lock's warn-held-longer-than
      */
     public record LockDescriptor(String type, int holders, int waiting, long acquisitions, long contended,
-            long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck) {
+            long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis, int stuck) {
 
         static LockDescriptor of(NamedLock lock) {
             return of(lock, lock.getMonitor().getHolders());
@@ -119,8 +120,9 @@ public class LocksEndpoint {
      * @param currentHolders     who holds it now, oldest first
      */
     public record LockDetailsDescriptor(String name, String type, int holders, int waiting, long acquisitions,
-            long contended, long timeouts, long cancellations, long interruptions, Long oldestHoldMillis, int stuck,
-            String origin, String timeout, String warnHeldLongerThan, boolean keyed, int liveKeys,
+            long contended, long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis,
+            int stuck, String origin, @Nullable String timeout, @Nullable String warnHeldLongerThan, boolean keyed,
+            int liveKeys,
             List<HolderDescriptor> currentHolders) {
 
         static LockDetailsDescriptor of(NamedLock lock) {
@@ -150,8 +152,8 @@ public class LocksEndpoint {
      * @param stuck        whether it has been held longer than the lock's threshold
      * @param acquiredAt   where it was taken (when stack traces are captured), else null
      */
-    public record HolderDescriptor(String thread, boolean async, String mode, Instant since, long heldForMillis,
-            String method, boolean stuck, List<String> acquiredAt) {
+    public record HolderDescriptor(@Nullable String thread, boolean async, String mode, Instant since,
+            long heldForMillis, @Nullable String method, boolean stuck, @Nullable List<String> acquiredAt) {
 
         static HolderDescriptor of(LockMonitor.Holder holder, boolean stuck) {
             List<String> acquiredAt = holder.getAcquiredAt() == null ? null

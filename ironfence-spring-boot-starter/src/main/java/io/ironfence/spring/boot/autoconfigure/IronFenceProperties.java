@@ -4,6 +4,7 @@ import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
@@ -111,10 +112,10 @@ public class IronFenceProperties {
          * How long annotated methods wait for this lock when their annotation sets no timeout.
          * Unset: they wait without limit.
          */
-        private Duration timeout;
+        private @Nullable Duration timeout;
 
         /** Time after which a hold is logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
-        private Duration warnHeldLongerThan;
+        private @Nullable Duration warnHeldLongerThan;
 
         /**
          * Whether the name is one lock per key: every annotation on it has a key, and its bean is a
@@ -131,11 +132,11 @@ public class IronFenceProperties {
             this.keyed = keyed;
         }
 
-        public Duration getWarnHeldLongerThan() {
+        public @Nullable Duration getWarnHeldLongerThan() {
             return warnHeldLongerThan;
         }
 
-        public void setWarnHeldLongerThan(Duration warnHeldLongerThan) {
+        public void setWarnHeldLongerThan(@Nullable Duration warnHeldLongerThan) {
             this.warnHeldLongerThan = warnHeldLongerThan;
         }
 
@@ -147,11 +148,11 @@ public class IronFenceProperties {
             this.type = type;
         }
 
-        public Duration getTimeout() {
+        public @Nullable Duration getTimeout() {
             return timeout;
         }
 
-        public void setTimeout(Duration timeout) {
+        public void setTimeout(@Nullable Duration timeout) {
             this.timeout = timeout;
         }
     }
