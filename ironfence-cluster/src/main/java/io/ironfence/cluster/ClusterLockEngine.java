@@ -1,0 +1,68 @@
+package io.ironfence.cluster;
+
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An engine of cluster-wide locks: one remote hold per request, each on a session (connection) of
+ * its own, so that a hold can be released on any thread and waits end without touching other holds.
+ * <p>
+ * The engine does not queue callers of one instance: the cohorting layer in front of it does, so
+ * that one request per instance and key reaches the server. Engines for other servers (Spring
+ * Integration's lock registries, Redisson) implement this interface too; nothing above it knows
+ * which engine runs.
+ */
+public interface ClusterLockEngine extends AutoCloseable {
+
+    /**
+     * Requests the remote lock of a key without blocking the caller.
+     * <p>
+     * The future completes with the hold once the server grants it; exceptionally with a
+     * {@link TimeoutException} when {@code timeout} runs out, and with the server's error when it
+     * cannot be reached. Cancelling the future withdraws the request; a grant that races with the
+     * cancel is released, never leaked.
+     *
+     * @param lockKey the 64-bit key ({@link ClusterLockKeys#of})
+     * @param shared  whether a shared (read) hold is requested, else an exclusive one
+     * @param timeout how long to wait at most, counted from the call; null to wait without limit
+     * @return the future of the hold
+     */
+    CompletableFuture<RemoteHold> acquire(long lockKey, boolean shared, @Nullable Duration timeout);
+
+    /** @return the number of sessions the engine has open now (held, waiting or idle) */
+    int openSessions();
+
+    /** Releases every hold and closes every session. */
+    @Override
+    void close();
+
+    /** A hold of a remote lock, granted on a session of its own. */
+    interface RemoteHold extends AutoCloseable {
+
+        /** @return the 64-bit key held */
+        long lockKey();
+
+        /** @return whether the hold is shared */
+        boolean shared();
+
+        /**
+         * @return the fencing token of this grant: strictly greater than every token issued before
+         *         for the same key across the cluster, so a protected resource can refuse writes
+         *         from an older holder; -1 if the engine cannot issue tokens (see its documentation)
+         */
+        long fencingToken();
+
+        /** @return false once the hold is known to be lost (its session died) or released */
+        boolean isValid();
+
+        /** @return completes when the hold is found lost; never completes for a hold released normally */
+        CompletableFuture<Void> whenLost();
+
+        /** Releases the remote hold. Idempotent; never throws. */
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,626 @@
+package io.ironfence.cluster.postgres;
+
+import io.ironfence.cluster.ClusterLockEngine;
+
+import org.jspecify.annotations.Nullable;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Cluster locks on PostgreSQL session-level advisory locks ({@code pg_advisory_lock},
+ * {@code pg_advisory_lock_shared}): no table, no lease, no clock. The server queues waiters in
+ * arrival order and releases everything a session held when the session ends, so a crashed
+ * instance cannot keep a lock.
+ *
+ * <h2>Sessions</h2>
+ * Every waiting or held request has a connection of its own, opened by the engine (never taken from
+ * the application's pool: a pool would hand the session, and the lock, to someone else), at most
+ * {@link Settings#maxConnections()} at once; requests beyond that wait for a session, within their
+ * timeout. A released session returns to an idle list for the next request. Each session runs with
+ * {@code statement_timeout}, {@code idle_session_timeout} and
+ * {@code idle_in_transaction_session_timeout} off (a global setting would kill holds and waits), and
+ * is named {@link Settings#instanceId()} ({@code application_name}) so that {@code pg_stat_activity}
+ * shows which instance holds what.
+ *
+ * <h2>Waiting</h2>
+ * pgjdbc blocks the calling thread in a socket read, so each remote wait runs on an engine thread
+ * and the caller gets a future. The timeout is the server's {@code lock_timeout}; cancelling the
+ * future sends a protocol cancel. A cancel request names the session, not the statement, and may
+ * arrive after the wait ended, where it would cancel whatever runs next on that session: a session
+ * whose wait was cancelled is therefore closed, never reused (closing it also releases a grant that
+ * raced with the cancel).
+ *
+ * <h2>Loss</h2>
+ * Held sessions are probed every {@link Settings#heartbeat()} with a query that must answer within
+ * {@link Settings#connectTimeout()}. A session that fails the probe (terminated by an administrator, server restart, network
+ * cut) has lost its locks: the hold turns invalid, {@link RemoteHold#whenLost()} completes, an ERROR
+ * is logged and the loss listeners are told. Detection takes at most a heartbeat plus the connect
+ * timeout.
+ *
+ * <h2>Fencing tokens</h2>
+ * Every grant takes the next number of a counter per key in table {@code ironfence_fencing_tokens},
+ * on the lock's own session while it holds the lock, so tokens strictly increase per key across
+ * the cluster. The engine creates the table on start if it can; without {@code CREATE} on the
+ * schema (and {@code INSERT}/{@code UPDATE} on the table) it logs a warning once and issues no
+ * tokens ({@link RemoteHold#fencingToken()} answers -1).
+ */
+public final class PostgresLockEngine implements ClusterLockEngine {
+
+    private static final System.Logger logger = System.getLogger(PostgresLockEngine.class.getName());
+
+    /** The server's answer to a wait that ran past {@code lock_timeout}. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    private static final String FENCING_TABLE = "ironfence_fencing_tokens";
+    private static final String NEXT_TOKEN = "INSERT INTO " + FENCING_TABLE + " AS f (lock_key, token) VALUES (?, 1) "
+            + "ON CONFLICT (lock_key) DO UPDATE SET token = f.token + 1 RETURNING token";
+
+    /**
+     * How the engine connects.
+     *
+     * @param url            the JDBC URL of the database whose advisory locks are used
+     * @param username       the user, or null for the URL's
+     * @param password       the password, or null
+     * @param instanceId     this instance's name in {@code pg_stat_activity.application_name}
+     * @param maxConnections the most sessions open at once (held, waiting or idle)
+     * @param heartbeat      how often held sessions are probed
+     * @param connectTimeout how long opening a session, or a probe of a held one, may take
+     */
+    public record Settings(String url, @Nullable String username, @Nullable String password, String instanceId,
+            int maxConnections, Duration heartbeat, Duration connectTimeout) {
+
+        public Settings {
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("The cluster lock URL must be a PostgreSQL JDBC URL "
+                        + "(jdbc:postgresql://host:5432/database), was " + url);
+            }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("max-connections must be at least 1, was " + maxConnections);
+            }
+            if (heartbeat.isNegative() || heartbeat.isZero() || connectTimeout.isNegative() || connectTimeout.isZero()) {
+                throw new IllegalArgumentException("heartbeat and connect-timeout must be positive durations");
+            }
+        }
+
+        /** Defaults: this process as the instance, 16 sessions, a 2 s heartbeat, a 5 s connect timeout. */
+        public static Settings of(String url, @Nullable String username, @Nullable String password) {
+            return new Settings(url, username, password, "ironfence-" + ProcessHandle.current().pid(), 16,
+                    Duration.ofSeconds(2), Duration.ofSeconds(5));
+        }
+
+        public Settings withInstanceId(String instanceId) {
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+        }
+
+        public Settings withMaxConnections(int maxConnections) {
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+        }
+
+        public Settings withHeartbeat(Duration heartbeat) {
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+        }
+    }
+
+    private final Settings settings;
+    /** One permit per busy session (waiting or held); idle sessions hold none, so open sessions never exceed the max. */
+    private final Semaphore busy;
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final ExecutorService waits;
+    private final ScheduledExecutorService heartbeats;
+    private final Set<Request> pending = ConcurrentHashMap.newKeySet();
+    private final Set<Hold> holds = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<RemoteHold>> lossListeners = new CopyOnWriteArrayList<>();
+    private final boolean fencing;
+    private volatile boolean closed;
+
+    /**
+     * Connects once to check the server and prepare the fencing-token table.
+     *
+     * @param settings how to connect
+     * @throws IllegalStateException if the server cannot be reached or refuses the login, with the
+     *                               server's reason and what to check
+     */
+    public PostgresLockEngine(Settings settings) {
+        this.settings = settings;
+        this.busy = new Semaphore(settings.maxConnections(), true);
+        this.waits = Executors.newCachedThreadPool(daemon("ironfence-cluster-wait-"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("ironfence-cluster-heartbeat-"));
+        try (Connection c = connect()) {
+            this.fencing = prepareFencingTable(c);
+        } catch (SQLException e) {
+            waits.shutdownNow();
+            heartbeats.shutdownNow();
+            throw new IllegalStateException("Cannot reach the cluster lock database at " + settings.url() + " as "
+                    + (settings.username() != null ? "user '" + settings.username() + "'" : "the URL's user") + ": "
+                    + e.getMessage() + ". Check ironfence.cluster.url, username and password, and that the server "
+                    + "accepts connections from this host.", e);
+        }
+        long period = settings.heartbeat().toNanos();
+        heartbeats.scheduleWithFixedDelay(this::probeHolds, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** @param listener told of every hold found lost (for meters and logs); runs on the heartbeat thread */
+    public void onLoss(Consumer<RemoteHold> listener) {
+        lossListeners.add(listener);
+    }
+
+    /** @return whether grants carry fencing tokens (the token table is usable) */
+    public boolean issuesFencingTokens() {
+        return fencing;
+    }
+
+    @Override
+    public CompletableFuture<RemoteHold> acquire(long lockKey, boolean shared, @Nullable Duration timeout) {
+        Request request = new Request(lockKey, shared, timeout);
+        // However the caller's future ends early (cancel, its own completion), the request is withdrawn.
+        request.future.whenComplete((hold, failure) -> {
+            if (failure != null) {
+                request.cancel();
+            }
+        });
+        if (closed) {
+            request.future.completeExceptionally(new IllegalStateException("The cluster lock engine is closed"));
+            return request.future;
+        }
+        pending.add(request);
+        try {
+            waits.execute(request);
+        } catch (RejectedExecutionException e) {
+            pending.remove(request);
+            request.future.completeExceptionally(new IllegalStateException("The cluster lock engine is closed", e));
+        }
+        return request.future;
+    }
+
+    @Override
+    public int openSessions() {
+        return open.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pending.forEach(Request::cancel);
+        holds.forEach(Hold::close);
+        heartbeats.shutdownNow();
+        waits.shutdownNow();
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            closeQuietly(c);
+        }
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** One remote wait, run on an engine thread. */
+    private final class Request implements Runnable {
+
+        private static final int QUEUED = 0;
+        private static final int CONNECTING = 1;
+        private static final int WAITING = 2;
+        private static final int DONE = 3;
+        private static final int CANCELLED = 4;
+
+        final CompletableFuture<RemoteHold> future = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(QUEUED);
+        private final long lockKey;
+        private final boolean shared;
+        private final @Nullable Duration timeout;
+        private final long deadline;
+        /** Set before the CONNECTING -> WAITING transition, so a cancel that sees WAITING sees it. */
+        private volatile @Nullable Statement statement;
+
+        Request(long lockKey, boolean shared, @Nullable Duration timeout) {
+            this.lockKey = lockKey;
+            this.shared = shared;
+            this.timeout = timeout;
+            this.deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + saturatedNanos(timeout);
+        }
+
+        /** Withdraws the request: before its wait starts, or by cancelling the wait on the server. */
+        void cancel() {
+            for (;;) {
+                int s = state.get();
+                if (s == QUEUED || s == CONNECTING) {
+                    if (state.compareAndSet(s, CANCELLED)) {
+                        return; // the runner sees it before it waits
+                    }
+                } else if (s == WAITING) {
+                    if (state.compareAndSet(WAITING, CANCELLED)) {
+                        Statement running = statement;
+                        if (running != null) {
+                            try {
+                                running.cancel();
+                            } catch (SQLException e) {
+                                logger.log(Level.DEBUG, "Cancelling a remote lock wait failed", e);
+                            }
+                        }
+                        return;
+                    }
+                } else {
+                    return; // done: a grant that nobody can receive is closed by the runner
+                }
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (state.compareAndSet(QUEUED, CONNECTING)) {
+                    waitForLock();
+                }
+            } finally {
+                pending.remove(this);
+                future.completeExceptionally(new IllegalStateException("withdrawn")); // no-op if it completed
+            }
+        }
+
+        private void waitForLock() {
+            Connection c;
+            try {
+                c = borrow(deadline);
+            } catch (TimeoutException e) {
+                fail(timedOut());
+                return;
+            } catch (InterruptedException e) {
+                fail(new IllegalStateException("The cluster lock engine is closing", e));
+                return;
+            } catch (SQLException e) {
+                fail(unreachable(e));
+                return;
+            }
+            boolean keep = false;
+            boolean discard = false;
+            try {
+                boolean unlimited = deadline == Long.MAX_VALUE;
+                long remaining = unlimited ? 0L : Math.max(0L, deadline - System.nanoTime());
+                // lock_timeout 0 means no limit, so a deadline that has (nearly) passed is a try.
+                boolean tryOnly = !unlimited && remaining < TimeUnit.MILLISECONDS.toNanos(1);
+                try (Statement set = c.createStatement()) {
+                    set.execute("SET lock_timeout = " + (tryOnly ? 0L : TimeUnit.NANOSECONDS.toMillis(remaining)));
+                }
+                PreparedStatement wait = c.prepareStatement(tryOnly
+                        ? (shared ? "SELECT pg_try_advisory_lock_shared(?)" : "SELECT pg_try_advisory_lock(?)")
+                        : (shared ? "SELECT pg_advisory_lock_shared(?)" : "SELECT pg_advisory_lock(?)"));
+                wait.setLong(1, lockKey);
+                statement = wait;
+                if (!state.compareAndSet(CONNECTING, WAITING)) {
+                    wait.close();
+                    return; // cancelled before the wait began: the session is clean
+                }
+                boolean granted;
+                try (ResultSet result = wait.executeQuery()) {
+                    result.next();
+                    granted = !tryOnly || result.getBoolean(1);
+                } finally {
+                    wait.close();
+                    if (!state.compareAndSet(WAITING, DONE)) {
+                        discard = true; // a cancel was sent: see the class comment
+                    }
+                }
+                if (discard) {
+                    return;
+                }
+                if (!granted) {
+                    fail(timedOut());
+                    return;
+                }
+                Hold hold = new Hold(c, lockKey, shared, fencing ? nextToken(c, lockKey) : -1L);
+                holds.add(hold);
+                keep = true;
+                if (!future.complete(hold)) {
+                    hold.close(); // the caller gave up as the grant came
+                }
+            } catch (SQLException e) {
+                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                    fail(timedOut());
+                } else {
+                    discard = true;
+                    fail(state.get() == CANCELLED ? new IllegalStateException("withdrawn", e) : unreachable(e));
+                }
+            } finally {
+                statement = null;
+                if (discard) {
+                    discard(c);
+                } else if (!keep) {
+                    giveBack(c);
+                }
+            }
+        }
+
+        private void fail(Throwable failure) {
+            future.completeExceptionally(failure);
+        }
+
+        private TimeoutException timedOut() {
+            return new TimeoutException("Timed out after " + timeout + " waiting for the cluster lock");
+        }
+    }
+
+    // ------------------------------------------------------------------ holds
+
+    /** A granted remote lock and the session that holds it. */
+    private final class Hold implements RemoteHold {
+
+        private static final int HELD = 0;
+        private static final int RELEASED = 1;
+        private static final int LOST = 2;
+
+        private final Connection session;
+        private final long lockKey;
+        private final boolean shared;
+        private final long token;
+        private final AtomicInteger state = new AtomicInteger(HELD);
+        private final CompletableFuture<Void> lost = new CompletableFuture<>();
+        /** Keeps a probe and the release off the session at the same time (the driver serializes, but a release must not wait for a slow probe). */
+        private final ReentrantLock sessionUse = new ReentrantLock();
+
+        Hold(Connection session, long lockKey, boolean shared, long token) {
+            this.session = session;
+            this.lockKey = lockKey;
+            this.shared = shared;
+            this.token = token;
+        }
+
+        @Override
+        public long lockKey() {
+            return lockKey;
+        }
+
+        @Override
+        public boolean shared() {
+            return shared;
+        }
+
+        @Override
+        public long fencingToken() {
+            return token;
+        }
+
+        @Override
+        public boolean isValid() {
+            return state.get() == HELD;
+        }
+
+        @Override
+        public CompletableFuture<Void> whenLost() {
+            return lost;
+        }
+
+        @Override
+        public void close() {
+            if (!state.compareAndSet(HELD, RELEASED)) {
+                return;
+            }
+            holds.remove(this);
+            sessionUse.lock();
+            try (PreparedStatement unlock = session.prepareStatement(shared
+                    ? "SELECT pg_advisory_unlock_shared(?)" : "SELECT pg_advisory_unlock(?)")) {
+                unlock.setLong(1, lockKey);
+                unlock.execute();
+                giveBack(session);
+            } catch (SQLException e) {
+                // The session is broken: the server releases its locks as it ends.
+                discard(session);
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        /** Probes the session; a failure means the server no longer holds the lock for us. */
+        void probe() {
+            if (state.get() != HELD || !sessionUse.tryLock()) {
+                return; // being released (or a probe is still running)
+            }
+            try {
+                if (state.get() != HELD) {
+                    return;
+                }
+                // A probe may take as long as opening a session: a short stall (a GC pause, a busy
+                // machine) must not be taken for a dead session, which would give the lock away.
+                session.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
+                try (Statement probe = session.createStatement()) {
+                    probe.execute("SELECT 1");
+                }
+                session.setNetworkTimeout(Runnable::run, 0);
+            } catch (SQLException e) {
+                markLost(e);
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        private void markLost(SQLException cause) {
+            if (!state.compareAndSet(HELD, LOST)) {
+                return;
+            }
+            holds.remove(this);
+            discard(session);
+            logger.log(Level.ERROR, "Lost the cluster lock " + Long.toHexString(lockKey) + " (" + (shared ? "shared" : "exclusive")
+                    + ") held by instance '" + settings.instanceId() + "': its session failed ("
+                    + cause.getMessage() + "). Another instance may hold it now.", cause);
+            for (Consumer<RemoteHold> listener : lossListeners) {
+                try {
+                    listener.accept(this);
+                } catch (RuntimeException e) {
+                    logger.log(Level.WARNING, "A cluster lock loss listener failed", e);
+                }
+            }
+            lost.complete(null);
+        }
+
+        @Override
+        public String toString() {
+            return "RemoteHold[" + Long.toHexString(lockKey) + (shared ? ", shared" : ", exclusive")
+                    + (state.get() == HELD ? ", held]" : state.get() == LOST ? ", lost]" : ", released]");
+        }
+    }
+
+    private void probeHolds() {
+        for (Hold hold : holds) {
+            hold.probe();
+        }
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    /**
+     * A session for one request: an idle one, or a new one while fewer than the maximum are busy.
+     *
+     * @throws TimeoutException if no session came free before the deadline
+     */
+    private Connection borrow(long deadline) throws InterruptedException, SQLException, TimeoutException {
+        if (deadline == Long.MAX_VALUE) {
+            busy.acquire();
+        } else if (!busy.tryAcquire(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            throw new TimeoutException();
+        }
+        try {
+            for (Connection c; (c = idle.pollFirst()) != null; ) {
+                if (!c.isClosed()) {
+                    return c;
+                }
+                open.decrementAndGet();
+            }
+            Connection c = connect();
+            open.incrementAndGet();
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            busy.release();
+            throw e;
+        }
+    }
+
+    private void giveBack(Connection c) {
+        if (closed) {
+            discard(c);
+            return;
+        }
+        idle.offerFirst(c);
+        busy.release();
+    }
+
+    private void discard(Connection c) {
+        closeQuietly(c);
+        open.decrementAndGet();
+        busy.release();
+    }
+
+    private Connection connect() throws SQLException {
+        Properties properties = new Properties();
+        if (settings.username() != null) {
+            properties.setProperty("user", settings.username());
+        }
+        if (settings.password() != null) {
+            properties.setProperty("password", settings.password());
+        }
+        properties.setProperty("ApplicationName", settings.instanceId());
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("connectTimeout", Long.toString(Math.max(1L, settings.connectTimeout().toSeconds())));
+        properties.setProperty("loginTimeout", Long.toString(Math.max(1L, settings.connectTimeout().toSeconds())));
+        Connection c = DriverManager.getConnection(settings.url(), properties);
+        try (Statement set = c.createStatement()) {
+            // A lock session must outlive any global limit on statements and idle sessions.
+            set.execute("SET statement_timeout = 0");
+            set.execute("SET idle_in_transaction_session_timeout = 0");
+            if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
+                set.execute("SET idle_session_timeout = 0");
+            }
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw e;
+        }
+        return c;
+    }
+
+    private boolean prepareFencingTable(Connection c) {
+        try (Statement create = c.createStatement()) {
+            create.execute("CREATE TABLE IF NOT EXISTS " + FENCING_TABLE
+                    + " (lock_key bigint PRIMARY KEY, token bigint NOT NULL)");
+            return true;
+        } catch (SQLException e) {
+            if (tableExists(c)) {
+                return true; // created by another instance at the same moment, or by a DBA
+            }
+            logger.log(Level.WARNING, "Cluster locks work, but without fencing tokens: table " + FENCING_TABLE
+                    + " is missing and cannot be created (" + e.getMessage() + "). Create it with: CREATE TABLE "
+                    + FENCING_TABLE + " (lock_key bigint PRIMARY KEY, token bigint NOT NULL), and grant INSERT and "
+                    + "UPDATE on it to the lock user.");
+            return false;
+        }
+    }
+
+    private static boolean tableExists(Connection c) {
+        try (Statement check = c.createStatement();
+             ResultSet result = check.executeQuery("SELECT to_regclass('" + FENCING_TABLE + "') IS NOT NULL")) {
+            return result.next() && result.getBoolean(1);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** On the lock's own session, while it holds the lock: the next token of the key. */
+    private static long nextToken(Connection c, long lockKey) throws SQLException {
+        try (PreparedStatement next = c.prepareStatement(NEXT_TOKEN)) {
+            next.setLong(1, lockKey);
+            try (ResultSet result = next.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        }
+    }
+
+    private IllegalStateException unreachable(SQLException e) {
+        return new IllegalStateException("Cluster lock database at " + settings.url() + " failed: " + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            logger.log(Level.DEBUG, "Closing a cluster lock session failed", e);
+        }
+    }
+
+    private static long saturatedNanos(Duration timeout) {
+        try {
+            return Math.max(0L, timeout.toNanos());
+        } catch (ArithmeticException e) {
+            return timeout.isNegative() ? 0L : Long.MAX_VALUE / 2;
+        }
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,254 @@
+package io.ironfence.cluster.postgres;
+
+import io.ironfence.cluster.ClusterLockEngine.RemoteHold;
+import io.ironfence.cluster.ClusterLockKeys;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The PostgreSQL engine against a real server: several engines in one JVM stand for several
+ * instances of a service (each has its own sessions and instance id).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PostgresLockEngineTest {
+
+    private static PostgresServer server;
+
+    private final List<PostgresLockEngine> engines = new ArrayList<>();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private long key;
+
+    @BeforeAll
+    static void startServer() {
+        server = PostgresServer.get();
+    }
+
+    @BeforeEach
+    void freshKey() {
+        key = ClusterLockKeys.of("test-" + run, null);
+    }
+
+    @AfterEach
+    void closeEngines() throws Exception {
+        engines.forEach(PostgresLockEngine::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+    }
+
+    private PostgresLockEngine instance(String name) {
+        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
+                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
+        engines.add(engine);
+        return engine;
+    }
+
+    @Test
+    void exclusiveHoldsExcludeEachOtherAcrossInstances() throws Exception {
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS counter_" + run + " (id int PRIMARY KEY, n bigint NOT NULL)");
+            s.execute("INSERT INTO counter_" + run + " VALUES (1, 0)");
+        }
+        int instances = 3;
+        int threads = 4;
+        int rounds = 50;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        ExecutorService callers = Executors.newFixedThreadPool(instances * threads);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                PostgresLockEngine engine = instance("mutex-" + i);
+                for (int t = 0; t < threads; t++) {
+                    all.add(CompletableFuture.runAsync(() -> {
+                        try (Connection data = server.connect()) {
+                            for (int round = 0; round < rounds; round++) {
+                                try (RemoteHold hold = engine.acquire(key, false, null).get(60, TimeUnit.SECONDS)) {
+                                    if (inside.incrementAndGet() > 1) {
+                                        overlaps.incrementAndGet();
+                                    }
+                                    long n = read(data); // an unsynchronised read-modify-write, only safe under the lock
+                                    write(data, n + 1);
+                                    inside.decrementAndGet();
+                                }
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, callers));
+                }
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(overlaps).hasValue(0);
+        try (Connection data = server.connect()) {
+            assertThat(read(data)).isEqualTo((long) instances * threads * rounds);
+        }
+        assertThat(server.advisoryLocks()).isZero();
+    }
+
+    private long read(Connection data) throws SQLException {
+        try (Statement s = data.createStatement(); ResultSet r = s.executeQuery("SELECT n FROM counter_" + run + " WHERE id = 1")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private void write(Connection data, long n) throws SQLException {
+        try (PreparedStatement update = data.prepareStatement("UPDATE counter_" + run + " SET n = ? WHERE id = 1")) {
+            update.setLong(1, n);
+            update.executeUpdate();
+        }
+    }
+
+    @Test
+    void sharedHoldsShareAndAQueuedWriterIsNotPassedByNewReaders() throws Exception {
+        PostgresLockEngine a = instance("reader-a");
+        PostgresLockEngine b = instance("reader-b");
+        PostgresLockEngine c = instance("writer");
+        RemoteHold first = a.acquire(key, true, null).get(10, TimeUnit.SECONDS);
+        RemoteHold second = b.acquire(key, true, null).get(10, TimeUnit.SECONDS); // readers share
+        CompletableFuture<RemoteHold> writer = c.acquire(key, false, null);
+        await().until(() -> waitingAdvisoryLocks() == 1);
+        CompletableFuture<RemoteHold> lateReader = a.acquire(key, true, null);
+        await().until(() -> waitingAdvisoryLocks() == 2); // queued behind the writer, not beside the readers
+        first.close();
+        second.close();
+        RemoteHold written = writer.get(10, TimeUnit.SECONDS);
+        assertThat(lateReader).isNotDone();
+        written.close();
+        lateReader.get(10, TimeUnit.SECONDS).close();
+    }
+
+    private long waitingAdvisoryLocks() throws SQLException {
+        return server.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    }
+
+    @Test
+    void timeoutsAndCancellationsLeaveNoLockAndNoSessionBehind() throws Exception {
+        PostgresLockEngine holder = instance("holder");
+        PostgresLockEngine waiter = instance("waiter");
+        RemoteHold held = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 100; i++) {
+            CompletableFuture<RemoteHold> timed = waiter.acquire(key, false, Duration.ofMillis(5));
+            assertThatThrownBy(() -> timed.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+            CompletableFuture<RemoteHold> cancelled = waiter.acquire(key, i % 2 == 0, null);
+            cancelled.cancel(false);
+            assertThatThrownBy(() -> cancelled.get(10, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+        }
+        held.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+        // Whatever sessions the waiter still has are idle ones it accounts for, within its limit.
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.sessionsOf("waiter-" + run) == waiter.openSessions());
+        assertThat(waiter.openSessions()).isLessThanOrEqualTo(16);
+        try (RemoteHold again = waiter.acquire(key, false, Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS)) {
+            assertThat(again.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aGrantRacingACancelIsReleased() throws Exception {
+        PostgresLockEngine holder = instance("racer-holder");
+        PostgresLockEngine waiter = instance("racer");
+        for (int i = 0; i < 100; i++) {
+            RemoteHold held = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
+            CompletableFuture<RemoteHold> request = waiter.acquire(key, false, null);
+            CompletableFuture<Void> release = CompletableFuture.runAsync(held::close);
+            request.cancel(false);
+            release.get(10, TimeUnit.SECONDS);
+            try {
+                request.get(10, TimeUnit.SECONDS).close(); // only if cancel lost, which a future never lets happen
+            } catch (CancellationException expected) {
+                // the usual outcome
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+        }
+    }
+
+    @Test
+    void aTerminatedSessionIsReportedLostAndTheLockIsFreeForOthers() throws Exception {
+        PostgresLockEngine victim = instance("victim");
+        PostgresLockEngine other = instance("other");
+        AtomicInteger reported = new AtomicInteger();
+        victim.onLoss(hold -> reported.incrementAndGet());
+        RemoteHold held = victim.acquire(key, false, null).get(10, TimeUnit.SECONDS);
+        assertThat(held.isValid()).isTrue();
+        assertThat(server.terminateSessionsOf("victim-" + run)).isPositive();
+        held.whenLost().get(10, TimeUnit.SECONDS);
+        assertThat(held.isValid()).isFalse();
+        assertThat(reported).hasValue(1);
+        try (RemoteHold taken = other.acquire(key, false, Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS)) {
+            assertThat(taken.isValid()).isTrue();
+        }
+        held.close(); // after a loss: nothing to release, and no error
+        try (RemoteHold again = victim.acquire(key, false, Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS)) {
+            assertThat(again.isValid()).isTrue(); // the engine opens new sessions
+        }
+    }
+
+    @Test
+    void fencingTokensStrictlyIncreaseAcrossInstances() throws Exception {
+        List<Long> tokens = Collections.synchronizedList(new ArrayList<>()); // appended under the cluster lock: in grant order
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                PostgresLockEngine engine = instance("fencing-" + i);
+                assertThat(engine.issuesFencingTokens()).isTrue();
+                all.add(CompletableFuture.runAsync(() -> {
+                    for (int round = 0; round < 300; round++) {
+                        try (RemoteHold hold = engine.acquire(key, false, null).get(60, TimeUnit.SECONDS)) {
+                            tokens.add(hold.fencingToken());
+                        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }, callers));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(tokens).hasSize(900).isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anUnreachableServerFailsTheStartWithWhatToCheck() {
+        assertThatThrownBy(() -> new PostgresLockEngine(PostgresLockEngine.Settings.of(
+                "jdbc:postgresql://127.0.0.1:1/nowhere", "nobody", "wrong")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Cannot reach the cluster lock database")
+                .hasMessageContaining("ironfence.cluster.url");
+        assertThatThrownBy(() -> new PostgresLockEngine(PostgresLockEngine.Settings.of(
+                server.url().replace("/postgres", "/no_such_database"), server.username(), null)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no_such_database");
+        assertThatThrownBy(() -> PostgresLockEngine.Settings.of("jdbc:mysql://localhost/x", null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PostgreSQL JDBC URL");
+    }
+}
