@@ -55,6 +55,16 @@ public interface ClusterLockEngine extends AutoCloseable {
          */
         long fencingToken();
 
+        /**
+         * Issues a new fencing token on the held session, for the next local holder when the
+         * instance passes the hold on without releasing it remotely: tokens must increase with
+         * every holder, not only with every remote grant.
+         *
+         * @return the new token; -1 if the engine cannot issue tokens
+         * @throws IllegalStateException if the hold is no longer valid
+         */
+        long nextFencingToken();
+
         /** @return false once the hold is known to be lost (its session died) or released */
         boolean isValid();
 

@@ -408,6 +408,24 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         }
 
         @Override
+        public long nextFencingToken() {
+            if (!fencing) {
+                return -1L;
+            }
+            sessionUse.lock();
+            try {
+                if (state.get() != HELD) {
+                    throw new IllegalStateException(this + " is no longer held: no token can be issued for it");
+                }
+                return nextToken(session, lockKey);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not issue a fencing token for " + this + ": " + e.getMessage(), e);
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        @Override
         public CompletableFuture<Void> whenLost() {
             return lost;
         }

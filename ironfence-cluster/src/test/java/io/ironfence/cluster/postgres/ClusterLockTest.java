@@ -1,0 +1,249 @@
+package io.ironfence.cluster.postgres;
+
+import io.ironfence.cluster.ClusterLock;
+import io.ironfence.cluster.ClusterLock.ClusterGuard;
+import io.ironfence.cluster.ClusterLockEngine;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Cohorting over the PostgreSQL engine: each instance queues its own callers locally and sends one
+ * request per key to the server. Several engines in one JVM stand for several instances.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterLockTest {
+
+    private static PostgresServer server;
+
+    private final List<PostgresLockEngine> engines = new ArrayList<>();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    static void startServer() {
+        server = PostgresServer.get();
+    }
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(PostgresLockEngine::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+    }
+
+    /** An instance's engine, counting the remote requests it gets. */
+    private CountingEngine instance(String name) {
+        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
+                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
+        engines.add(engine);
+        return new CountingEngine(engine);
+    }
+
+    @Test
+    void oneHolderInTheClusterAndFewerRemoteRequestsThanAcquisitions() throws Exception {
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE counter_" + run + " (id int PRIMARY KEY, n bigint NOT NULL)");
+            s.execute("INSERT INTO counter_" + run + " VALUES (1, 0)");
+        }
+        int instances = 3;
+        int threads = 8;
+        int rounds = 25;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        List<CountingEngine> counted = new ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(instances * threads);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                CountingEngine engine = instance("cohort-" + i);
+                counted.add(engine);
+                ClusterLock lock = new ClusterLock("counter", engine, 8);
+                for (int t = 0; t < threads; t++) {
+                    all.add(CompletableFuture.runAsync(() -> {
+                        try (Connection data = server.connect()) {
+                            for (int round = 0; round < rounds; round++) {
+                                try (ClusterGuard guard = lock.lockInterruptibly(run)) {
+                                    if (inside.incrementAndGet() > 1) {
+                                        overlaps.incrementAndGet();
+                                    }
+                                    write(data, read(data) + 1); // unsynchronised: only safe under the lock
+                                    inside.decrementAndGet();
+                                }
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, callers));
+                }
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+        int acquisitions = instances * threads * rounds;
+        assertThat(overlaps).hasValue(0);
+        try (Connection data = server.connect()) {
+            assertThat(read(data)).isEqualTo(acquisitions);
+        }
+        int remote = counted.stream().mapToInt(engine -> engine.requests.get()).sum();
+        assertThat(remote).as("remote requests for %d acquisitions", acquisitions).isLessThan(acquisitions / 2);
+    }
+
+    private long read(Connection data) throws SQLException {
+        try (Statement s = data.createStatement(); ResultSet r = s.executeQuery("SELECT n FROM counter_" + run + " WHERE id = 1")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private void write(Connection data, long n) throws SQLException {
+        try (PreparedStatement update = data.prepareStatement("UPDATE counter_" + run + " SET n = ? WHERE id = 1")) {
+            update.setLong(1, n);
+            update.executeUpdate();
+        }
+    }
+
+    @Test
+    void anotherInstanceIsNotStarvedByLocalHandoffs() throws Exception {
+        ClusterLock busy = new ClusterLock("fair", instance("busy"), 4);
+        ClusterLock other = new ClusterLock("fair", instance("other"), 4);
+        AtomicBoolean otherGotIt = new AtomicBoolean();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<CompletableFuture<Void>> hammering = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                hammering.add(CompletableFuture.runAsync(() -> {
+                    // Keeps the local queue full until the other instance got the lock once:
+                    // without the bound on local hand-offs this would never end (and time out).
+                    while (!otherGotIt.get()) {
+                        try (ClusterGuard guard = busy.lockInterruptibly(null)) {
+                            Thread.onSpinWait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, callers));
+            }
+            try (ClusterGuard guard = other.lockInterruptibly(null)) {
+                otherGotIt.set(true);
+            }
+            CompletableFuture.allOf(hammering.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void localTimeoutsAndCancellationsLeaveNothingBehind() throws Exception {
+        ClusterLock holderSide = new ClusterLock("busy", instance("holder"), 8);
+        ClusterLock waiterSide = new ClusterLock("busy", instance("waiters"), 8);
+        ClusterGuard held = holderSide.lockInterruptibly(7L);
+        for (int i = 0; i < 50; i++) {
+            List<CompletableFuture<ClusterGuard>> waiting = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                waiting.add(waiterSide.lockAsync(7L, w % 2 == 0 ? Duration.ofMillis(5) : null));
+            }
+            assertThat(waiterSide.tryLock(7L, Duration.ofMillis(2))).isEmpty();
+            waiting.forEach(future -> future.cancel(false));
+            CompletableFuture.allOf(waiting.stream().map(future -> future.handle((guard, failure) -> null))
+                    .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiterSide.getLiveKeyCount() == 0);
+        held.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+        assertThat(holderSide.getLiveKeyCount()).isZero();
+        Optional<ClusterGuard> now = waiterSide.tryLock(7L, Duration.ofSeconds(5));
+        assertThat(now).isPresent();
+        now.get().close();
+    }
+
+    @Test
+    void fencingTokensIncreaseWithEveryHolderAlsoAcrossLocalHandoffs() throws Exception {
+        List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ClusterLock lock = new ClusterLock("fenced", instance("fenced-" + i), 8);
+                for (int t = 0; t < 4; t++) {
+                    all.add(CompletableFuture.runAsync(() -> {
+                        for (int round = 0; round < 50; round++) {
+                            try (ClusterGuard guard = lock.lockInterruptibly(null)) {
+                                tokens.add(guard.fencingToken()); // in grant order: appended under the lock
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    }, callers));
+                }
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(tokens).hasSize(400).isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aLostHoldIsReportedAndTheNextHolderGetsANewOne() throws Exception {
+        ClusterLock lock = new ClusterLock("lost", instance("loser"), 8);
+        ClusterGuard guard = lock.lockInterruptibly(null);
+        assertThat(server.terminateSessionsOf("loser-" + run)).isPositive();
+        guard.whenLost().get(10, TimeUnit.SECONDS);
+        assertThat(guard.isValid()).isFalse();
+        guard.close();
+        try (ClusterGuard next = lock.lockInterruptibly(null)) {
+            assertThat(next.isValid()).isTrue();
+        }
+    }
+
+    /** Counts the remote requests an instance makes. */
+    private static final class CountingEngine implements ClusterLockEngine {
+
+        final AtomicInteger requests = new AtomicInteger();
+        private final ClusterLockEngine delegate;
+
+        CountingEngine(ClusterLockEngine delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletableFuture<RemoteHold> acquire(long lockKey, boolean shared, @Nullable Duration timeout) {
+            requests.incrementAndGet();
+            return delegate.acquire(lockKey, shared, timeout);
+        }
+
+        @Override
+        public int openSessions() {
+            return delegate.openSessions();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
