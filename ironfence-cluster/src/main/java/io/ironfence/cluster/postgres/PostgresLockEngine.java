@@ -281,17 +281,8 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         }
 
         private void waitForLock() {
-            Connection c;
-            try {
-                c = borrow(deadline);
-            } catch (TimeoutException e) {
-                fail(timedOut());
-                return;
-            } catch (InterruptedException e) {
-                fail(new IllegalStateException("The cluster lock engine is closing", e));
-                return;
-            } catch (SQLException e) {
-                fail(unreachable(e));
+            Connection c = borrowOrFail();
+            if (c == null) {
                 return;
             }
             boolean keep = false;
@@ -301,8 +292,21 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 long remaining = unlimited ? 0L : Math.max(0L, deadline - System.nanoTime());
                 // lock_timeout 0 means no limit, so a deadline that has (nearly) passed is a try.
                 boolean tryOnly = !unlimited && remaining < TimeUnit.MILLISECONDS.toNanos(1);
+                String setTimeout = "SET lock_timeout = " + (tryOnly ? 0L : TimeUnit.NANOSECONDS.toMillis(remaining));
                 try (Statement set = c.createStatement()) {
-                    set.execute("SET lock_timeout = " + (tryOnly ? 0L : TimeUnit.NANOSECONDS.toMillis(remaining)));
+                    set.execute(setTimeout);
+                } catch (SQLException dead) {
+                    // An idle session can die unnoticed (a server restart): drop it and the other
+                    // idle ones, which most likely died with it, and wait on a new session instead.
+                    discard(c);
+                    drainIdle();
+                    c = borrowOrFail();
+                    if (c == null) {
+                        return;
+                    }
+                    try (Statement set = c.createStatement()) {
+                        set.execute(setTimeout);
+                    }
                 }
                 PreparedStatement wait = c.prepareStatement(tryOnly
                         ? (shared ? "SELECT pg_try_advisory_lock_shared(?)" : "SELECT pg_try_advisory_lock(?)")
@@ -345,12 +349,28 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 }
             } finally {
                 statement = null;
-                if (discard) {
-                    discard(c);
-                } else if (!keep) {
-                    giveBack(c);
+                if (c != null) { // null: a dead idle session was dropped and no new one could be had
+                    if (discard) {
+                        discard(c);
+                    } else if (!keep) {
+                        giveBack(c);
+                    }
                 }
             }
+        }
+
+        /** @return a session, or null after failing the request (timeout, closing, server unreachable) */
+        private @Nullable Connection borrowOrFail() {
+            try {
+                return borrow(deadline);
+            } catch (TimeoutException e) {
+                fail(timedOut());
+            } catch (InterruptedException e) {
+                fail(new IllegalStateException("The cluster lock engine is closing", e));
+            } catch (SQLException e) {
+                fail(unreachable(e));
+            }
+            return null;
         }
 
         private void fail(Throwable failure) {
@@ -479,6 +499,7 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             }
             holds.remove(this);
             discard(session);
+            drainIdle();
             logger.log(Level.ERROR, "Lost the cluster lock " + Long.toHexString(lockKey) + " (" + (shared ? "shared" : "exclusive")
                     + ") held by instance '" + settings.instanceId() + "': its session failed ("
                     + cause.getMessage() + "). Another instance may hold it now.", cause);
@@ -531,6 +552,14 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         } catch (SQLException | RuntimeException e) {
             busy.release();
             throw e;
+        }
+    }
+
+    /** Closes every idle session (after one was found dead, the others most likely are too). */
+    private void drainIdle() {
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            closeQuietly(c);
+            open.decrementAndGet();
         }
     }
 

@@ -5,6 +5,7 @@ import io.ironfence.cluster.ClusterLock.ClusterGuard;
 import io.ironfence.cluster.ClusterLockEngine;
 
 import org.jspecify.annotations.Nullable;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,7 @@ class ClusterLockTest {
     @BeforeAll
     static void startServer() {
         server = PostgresServer.get();
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(10)); // rounds wait for the server often
     }
 
     @AfterEach

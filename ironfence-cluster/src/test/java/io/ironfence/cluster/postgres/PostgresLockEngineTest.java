@@ -3,12 +3,17 @@ package io.ironfence.cluster.postgres;
 import io.ironfence.cluster.ClusterLockEngine.RemoteHold;
 import io.ironfence.cluster.ClusterLockKeys;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,6 +53,7 @@ class PostgresLockEngineTest {
     @BeforeAll
     static void startServer() {
         server = PostgresServer.get();
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(10)); // rounds wait for the server often
     }
 
     @BeforeEach
@@ -210,6 +216,54 @@ class PostgresLockEngineTest {
         held.close(); // after a loss: nothing to release, and no error
         try (RemoteHold again = victim.acquire(key, false, Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS)) {
             assertThat(again.isValid()).isTrue(); // the engine opens new sessions
+        }
+    }
+
+    @Test
+    void aHolderKilledWithSigkillLosesTheLockToAnotherInstanceAtOnce() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                HoldingProcess.class.getName(), server.url(), server.username(), Long.toString(key), "child-" + run)
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            for (String line = out.readLine(); line != null && !line.startsWith("HELD"); line = out.readLine()) {
+                lines.add(line);
+            }
+            assertThat(child.isAlive()).as("the child took the lock; its output: %s", lines).isTrue();
+            PostgresLockEngine survivor = instance("survivor");
+            assertThatThrownBy(() -> survivor.acquire(key, false, Duration.ofMillis(50)).get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TimeoutException.class); // the child holds it
+            child.destroyForcibly(); // SIGKILL: no shutdown hook, no release
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            // The server sees the reset connection and releases the dead session's locks.
+            try (RemoteHold taken = survivor.acquire(key, false, Duration.ofSeconds(10)).get(20, TimeUnit.SECONDS)) {
+                assertThat(taken.isValid()).isTrue();
+            }
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aServerRestartIsReportedToHoldersAndLocksWorkAfterwards() throws Exception {
+        PostgresLockEngine engine = instance("restart");
+        RemoteHold held = engine.acquire(key, false, null).get(10, TimeUnit.SECONDS);
+        long before = held.fencingToken();
+        server.restart();
+        held.whenLost().get(20, TimeUnit.SECONDS);
+        assertThat(held.isValid()).isFalse();
+        held.close();
+        // Idle sessions died with the server too: the engine must not hand one out as if it worked.
+        try (RemoteHold again = engine.acquire(key, false, Duration.ofSeconds(10)).get(20, TimeUnit.SECONDS)) {
+            assertThat(again.isValid()).isTrue();
+            assertThat(again.fencingToken()).isGreaterThan(before);
+        }
+        // ... also when no hold was there to notice the restart: a dead idle session is replaced.
+        server.restart();
+        try (RemoteHold afterQuietRestart = engine.acquire(key, true, Duration.ofSeconds(10)).get(20, TimeUnit.SECONDS)) {
+            assertThat(afterQuietRestart.isValid()).isTrue();
         }
     }
 

@@ -144,7 +144,9 @@ final class PostgresServer {
 
     /** Restarts the server at once (sessions die as in a crash), on the same port. */
     void restart() throws IOException, InterruptedException {
-        pg("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "-t", "60", "restart");
+        // -l as at the start: else the new server would inherit our output pipe and keep it open.
+        pg("pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(), "-m",
+                "immediate", "-w", "-t", "60", "restart");
     }
 
     private void stop() {
