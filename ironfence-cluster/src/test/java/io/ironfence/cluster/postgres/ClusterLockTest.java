@@ -12,10 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,10 +62,7 @@ class ClusterLockTest {
 
     @Test
     void oneHolderInTheClusterAndFewerRemoteRequestsThanAcquisitions() throws Exception {
-        try (Connection c = server.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE counter_" + run + " (id int PRIMARY KEY, n bigint NOT NULL)");
-            s.execute("INSERT INTO counter_" + run + " VALUES (1, 0)");
-        }
+        SharedCounter counter = SharedCounter.create(server, run);
         int instances = 3;
         int threads = 8;
         int rounds = 25;
@@ -91,7 +84,7 @@ class ClusterLockTest {
                                     if (inside.incrementAndGet() > 1) {
                                         overlaps.incrementAndGet();
                                     }
-                                    write(data, read(data) + 1); // unsynchronised: only safe under the lock
+                                    counter.increment(data);
                                     inside.decrementAndGet();
                                 }
                             }
@@ -108,25 +101,12 @@ class ClusterLockTest {
         int acquisitions = instances * threads * rounds;
         assertThat(overlaps).hasValue(0);
         try (Connection data = server.connect()) {
-            assertThat(read(data)).isEqualTo(acquisitions);
+            assertThat(counter.read(data)).isEqualTo(acquisitions);
         }
         int remote = counted.stream().mapToInt(engine -> engine.requests.get()).sum();
         assertThat(remote).as("remote requests for %d acquisitions", acquisitions).isLessThan(acquisitions / 2);
     }
 
-    private long read(Connection data) throws SQLException {
-        try (Statement s = data.createStatement(); ResultSet r = s.executeQuery("SELECT n FROM counter_" + run + " WHERE id = 1")) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private void write(Connection data, long n) throws SQLException {
-        try (PreparedStatement update = data.prepareStatement("UPDATE counter_" + run + " SET n = ? WHERE id = 1")) {
-            update.setLong(1, n);
-            update.executeUpdate();
-        }
-    }
 
     @Test
     void anotherInstanceIsNotStarvedByLocalHandoffs() throws Exception {

@@ -15,10 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,10 +73,7 @@ class PostgresLockEngineTest {
 
     @Test
     void exclusiveHoldsExcludeEachOtherAcrossInstances() throws Exception {
-        try (Connection c = server.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS counter_" + run + " (id int PRIMARY KEY, n bigint NOT NULL)");
-            s.execute("INSERT INTO counter_" + run + " VALUES (1, 0)");
-        }
+        SharedCounter counter = SharedCounter.create(server, run);
         int instances = 3;
         int threads = 4;
         int rounds = 50;
@@ -98,8 +92,7 @@ class PostgresLockEngineTest {
                                     if (inside.incrementAndGet() > 1) {
                                         overlaps.incrementAndGet();
                                     }
-                                    long n = read(data); // an unsynchronised read-modify-write, only safe under the lock
-                                    write(data, n + 1);
+                                    counter.increment(data);
                                     inside.decrementAndGet();
                                 }
                             }
@@ -115,24 +108,11 @@ class PostgresLockEngineTest {
         }
         assertThat(overlaps).hasValue(0);
         try (Connection data = server.connect()) {
-            assertThat(read(data)).isEqualTo((long) instances * threads * rounds);
+            assertThat(counter.read(data)).isEqualTo((long) instances * threads * rounds);
         }
         assertThat(server.advisoryLocks()).isZero();
     }
 
-    private long read(Connection data) throws SQLException {
-        try (Statement s = data.createStatement(); ResultSet r = s.executeQuery("SELECT n FROM counter_" + run + " WHERE id = 1")) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private void write(Connection data, long n) throws SQLException {
-        try (PreparedStatement update = data.prepareStatement("UPDATE counter_" + run + " SET n = ? WHERE id = 1")) {
-            update.setLong(1, n);
-            update.executeUpdate();
-        }
-    }
 
     @Test
     void sharedHoldsShareAndAQueuedWriterIsNotPassedByNewReaders() throws Exception {

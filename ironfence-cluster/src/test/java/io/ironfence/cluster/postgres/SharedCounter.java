@@ -1,0 +1,49 @@
+package io.ironfence.cluster.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A row that the mutual-exclusion tests increment with an unsynchronised read-modify-write: only
+ * safe under the cluster lock, so a lost update shows as a total short of the number of holds.
+ */
+final class SharedCounter {
+
+    private final String table;
+
+    private SharedCounter(String table) {
+        this.table = table;
+    }
+
+    /** Creates the table, with the counter at 0. */
+    static SharedCounter create(PostgresServer server, String name) throws SQLException {
+        SharedCounter counter = new SharedCounter("counter_" + name);
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + counter.table + " (id int PRIMARY KEY, n bigint NOT NULL)");
+            s.execute("INSERT INTO " + counter.table + " VALUES (1, 0)");
+        }
+        return counter;
+    }
+
+    /** Reads, then writes the value plus one: two statements, no transaction, no row lock. */
+    void increment(Connection data) throws SQLException {
+        write(data, read(data) + 1);
+    }
+
+    long read(Connection data) throws SQLException {
+        try (Statement s = data.createStatement(); ResultSet r = s.executeQuery("SELECT n FROM " + table + " WHERE id = 1")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private void write(Connection data, long n) throws SQLException {
+        try (PreparedStatement update = data.prepareStatement("UPDATE " + table + " SET n = ? WHERE id = 1")) {
+            update.setLong(1, n);
+            update.executeUpdate();
+        }
+    }
+}
