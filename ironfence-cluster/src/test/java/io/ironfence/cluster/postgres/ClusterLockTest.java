@@ -66,8 +66,6 @@ class ClusterLockTest {
         int instances = 3;
         int threads = 8;
         int rounds = 25;
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger overlaps = new AtomicInteger();
         List<CountingEngine> counted = new ArrayList<>();
         ExecutorService callers = Executors.newFixedThreadPool(instances * threads);
         try {
@@ -77,21 +75,8 @@ class ClusterLockTest {
                 counted.add(engine);
                 ClusterLock lock = new ClusterLock("counter", engine, 8);
                 for (int t = 0; t < threads; t++) {
-                    all.add(CompletableFuture.runAsync(() -> {
-                        try (Connection data = server.connect()) {
-                            for (int round = 0; round < rounds; round++) {
-                                try (ClusterGuard guard = lock.lockInterruptibly(run)) {
-                                    if (inside.incrementAndGet() > 1) {
-                                        overlaps.incrementAndGet();
-                                    }
-                                    counter.increment(data);
-                                    inside.decrementAndGet();
-                                }
-                            }
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }, callers));
+                    all.add(CompletableFuture.runAsync(() -> counter.incrementUnder(() -> lock.lockInterruptibly(run), rounds),
+                            callers));
                 }
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
@@ -99,7 +84,7 @@ class ClusterLockTest {
             callers.shutdownNow();
         }
         int acquisitions = instances * threads * rounds;
-        assertThat(overlaps).hasValue(0);
+        assertThat(counter.overlaps()).isZero();
         try (Connection data = server.connect()) {
             assertThat(counter.read(data)).isEqualTo(acquisitions);
         }

@@ -77,36 +77,21 @@ class PostgresLockEngineTest {
         int instances = 3;
         int threads = 4;
         int rounds = 50;
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger overlaps = new AtomicInteger();
         ExecutorService callers = Executors.newFixedThreadPool(instances * threads);
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < instances; i++) {
                 PostgresLockEngine engine = instance("mutex-" + i);
                 for (int t = 0; t < threads; t++) {
-                    all.add(CompletableFuture.runAsync(() -> {
-                        try (Connection data = server.connect()) {
-                            for (int round = 0; round < rounds; round++) {
-                                try (RemoteHold hold = engine.acquire(key, false, null).get(60, TimeUnit.SECONDS)) {
-                                    if (inside.incrementAndGet() > 1) {
-                                        overlaps.incrementAndGet();
-                                    }
-                                    counter.increment(data);
-                                    inside.decrementAndGet();
-                                }
-                            }
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }, callers));
+                    all.add(CompletableFuture.runAsync(() -> counter.incrementUnder(
+                            () -> engine.acquire(key, false, null).get(60, TimeUnit.SECONDS), rounds), callers));
                 }
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
         } finally {
             callers.shutdownNow();
         }
-        assertThat(overlaps).hasValue(0);
+        assertThat(counter.overlaps()).isZero();
         try (Connection data = server.connect()) {
             assertThat(counter.read(data)).isEqualTo((long) instances * threads * rounds);
         }

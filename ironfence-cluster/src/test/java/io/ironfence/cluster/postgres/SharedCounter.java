@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A row that the mutual-exclusion tests increment with an unsynchronised read-modify-write: only
@@ -12,15 +13,50 @@ import java.sql.Statement;
  */
 final class SharedCounter {
 
-    private final String table;
+    /** Takes a hold of the lock under test; closing what it returns releases it. */
+    @FunctionalInterface
+    interface Hold {
+        AutoCloseable take() throws Exception;
+    }
 
-    private SharedCounter(String table) {
+    private final String table;
+    private final PostgresServer server;
+    private final AtomicInteger inside = new AtomicInteger();
+    private final AtomicInteger overlaps = new AtomicInteger();
+
+    private SharedCounter(String table, PostgresServer server) {
         this.table = table;
+        this.server = server;
+    }
+
+    /**
+     * Increments the counter {@code rounds} times, each under a hold taken by {@code hold}, on a
+     * connection of its own, and counts any moment at which two holders were inside at once.
+     */
+    void incrementUnder(Hold hold, int rounds) {
+        try (Connection data = server.connect()) {
+            for (int round = 0; round < rounds; round++) {
+                try (AutoCloseable held = hold.take()) {
+                    if (inside.incrementAndGet() > 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    increment(data);
+                    inside.decrementAndGet();
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return how often a holder found another one inside */
+    int overlaps() {
+        return overlaps.get();
     }
 
     /** Creates the table, with the counter at 0. */
     static SharedCounter create(PostgresServer server, String name) throws SQLException {
-        SharedCounter counter = new SharedCounter("counter_" + name);
+        SharedCounter counter = new SharedCounter("counter_" + name, server);
         try (Connection c = server.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE " + counter.table + " (id int PRIMARY KEY, n bigint NOT NULL)");
             s.execute("INSERT INTO " + counter.table + " VALUES (1, 0)");
@@ -29,7 +65,7 @@ final class SharedCounter {
     }
 
     /** Reads, then writes the value plus one: two statements, no transaction, no row lock. */
-    void increment(Connection data) throws SQLException {
+    private void increment(Connection data) throws SQLException {
         write(data, read(data) + 1);
     }
 
