@@ -71,6 +71,16 @@ public interface ClusterLockEngine extends AutoCloseable {
         /** @return completes when the hold is found lost; never completes for a hold released normally */
         CompletableFuture<Void> whenLost();
 
+        /**
+         * Turns this exclusive hold into a shared one, atomically: on the same session, so no
+         * other exclusive request can be granted in between. This hold is closed by the call (its
+         * {@link #whenLost()} no longer completes); the returned hold keeps the fencing token.
+         *
+         * @return the shared hold
+         * @throws IllegalStateException if this hold is shared, or no longer valid
+         */
+        RemoteHold downgrade();
+
         /** Releases the remote hold. Idempotent; never throws. */
         @Override
         void close();

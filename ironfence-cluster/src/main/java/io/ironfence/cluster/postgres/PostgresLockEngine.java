@@ -451,6 +451,37 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         }
 
         @Override
+        public RemoteHold downgrade() {
+            if (shared) {
+                throw new IllegalStateException(this + " is already shared");
+            }
+            sessionUse.lock();
+            try {
+                if (!state.compareAndSet(HELD, RELEASED)) {
+                    throw new IllegalStateException(this + " is no longer held: it cannot be downgraded");
+                }
+                holds.remove(this);
+                // Shared first, then the exclusive one off: the session never holds nothing, and a
+                // session's own holds never conflict, so the shared request is granted at once.
+                try (PreparedStatement lockShared = session.prepareStatement("SELECT pg_advisory_lock_shared(?)");
+                     PreparedStatement unlock = session.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    lockShared.setLong(1, lockKey);
+                    lockShared.execute();
+                    unlock.setLong(1, lockKey);
+                    unlock.execute();
+                } catch (SQLException e) {
+                    discard(session); // a broken session: the server releases what it held
+                    throw new IllegalStateException("Could not downgrade " + this + ": " + e.getMessage(), e);
+                }
+                Hold downgraded = new Hold(session, lockKey, true, token);
+                holds.add(downgraded);
+                return downgraded;
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        @Override
         public void close() {
             if (!state.compareAndSet(HELD, RELEASED)) {
                 return;

@@ -123,6 +123,32 @@ class PostgresLockEngineTest {
     }
 
     @Test
+    void aDowngradeIsAtomicAndLetsReadersIn() throws Exception {
+        PostgresLockEngine holder = instance("downgrader");
+        PostgresLockEngine writer = instance("writer-behind");
+        PostgresLockEngine reader = instance("reader-behind");
+        RemoteHold exclusive = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
+        long token = exclusive.fencingToken();
+        CompletableFuture<RemoteHold> queuedWriter = writer.acquire(key, false, null);
+        await().until(() -> waitingAdvisoryLocks() == 1);
+        RemoteHold shared = exclusive.downgrade();
+        assertThat(exclusive.isValid()).isFalse();
+        assertThat(shared.shared()).isTrue();
+        assertThat(shared.fencingToken()).isEqualTo(token);
+        assertThat(server.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                + "AND mode = 'ShareLock'")).isOne();
+        assertThat(queuedWriter).as("no writer slips in during a downgrade").isNotDone();
+        assertThatThrownBy(shared::downgrade).isInstanceOf(IllegalStateException.class);
+        shared.close();
+        RemoteHold written = queuedWriter.get(10, TimeUnit.SECONDS);
+        CompletableFuture<RemoteHold> queuedReader = reader.acquire(key, true, null);
+        await().until(() -> waitingAdvisoryLocks() == 1);
+        RemoteHold readsNow = written.downgrade(); // readers queued behind the writer get in beside it
+        queuedReader.get(10, TimeUnit.SECONDS).close();
+        readsNow.close();
+    }
+
+    @Test
     void timeoutsAndCancellationsLeaveNoLockAndNoSessionBehind() throws Exception {
         PostgresLockEngine holder = instance("holder");
         PostgresLockEngine waiter = instance("waiter");
