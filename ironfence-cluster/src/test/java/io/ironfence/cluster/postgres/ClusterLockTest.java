@@ -2,9 +2,7 @@ package io.ironfence.cluster.postgres;
 
 import io.ironfence.cluster.ClusterLock;
 import io.ironfence.cluster.ClusterLock.ClusterGuard;
-import io.ironfence.cluster.ClusterLockEngine;
 
-import org.jspecify.annotations.Nullable;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -184,33 +181,6 @@ class ClusterLockTest {
         guard.close();
         try (ClusterGuard next = lock.lockInterruptibly(null)) {
             assertThat(next.isValid()).isTrue();
-        }
-    }
-
-    /** Counts the remote requests an instance makes. */
-    private static final class CountingEngine implements ClusterLockEngine {
-
-        final AtomicInteger requests = new AtomicInteger();
-        private final ClusterLockEngine delegate;
-
-        CountingEngine(ClusterLockEngine delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CompletableFuture<RemoteHold> acquire(long lockKey, boolean shared, @Nullable Duration timeout) {
-            requests.incrementAndGet();
-            return delegate.acquire(lockKey, shared, timeout);
-        }
-
-        @Override
-        public int openSessions() {
-            return delegate.openSessions();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -1,0 +1,673 @@
+package io.ironfence.cluster;
+
+import io.ironfence.Guard;
+import io.ironfence.RWLock;
+import io.ironfence.ReadGuard;
+import io.ironfence.WriteGuard;
+import io.ironfence.cluster.ClusterLockEngine.RemoteHold;
+
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A read-write lock across every instance of a service: many readers in the cluster, or one
+ * writer. As {@link ClusterLock} does for exclusive locks, it queues the instance's callers in an
+ * IronFence {@link RWLock} first and keeps one remote hold per instance and key.
+ *
+ * <h2>Cohorting</h2>
+ * The local readers of an instance share one remote shared hold: the first of them requests it,
+ * the others that arrive while it is pending or held use the same one (at most
+ * {@code maxLocalHandoffs} join a held one, then new readers wait for a new request, which the
+ * server queues behind other instances' writers), and the last to leave releases it. A local writer (alone locally, by the local lock) needs the remote exclusive hold;
+ * on release it may keep it for the next local holder, reader or writer, at most
+ * {@code maxLocalHandoffs} times in a row. {@link ClusterWriteGuard#downgrade()} is atomic locally
+ * and remotely (the engine takes the shared hold before it lets the exclusive one go, on the same
+ * session), and lets the readers queued behind it in.
+ * <p>
+ * The remote state of a cohort is guarded by a small lock of its own, held for a few field writes
+ * only (never across a remote call), because several local readers act on it at once.
+ */
+public final class ClusterRWLock {
+
+    private static final Object SINGLE = new Object();
+
+    private final String name;
+    private final ClusterLockEngine engine;
+    private final int maxLocalHandoffs;
+    private final ConcurrentHashMap<Object, Cohort> cohorts = new ConcurrentHashMap<>();
+
+    /**
+     * @param name             the lock's name, the same on every instance
+     * @param engine           the engine of the remote locks
+     * @param maxLocalHandoffs how many times in a row a writer's release may keep the remote
+     *                         exclusive hold for the next local holder
+     */
+    public ClusterRWLock(String name, ClusterLockEngine engine, int maxLocalHandoffs) {
+        if (maxLocalHandoffs < 0) {
+            throw new IllegalArgumentException("max-local-handoffs must not be negative, was " + maxLocalHandoffs);
+        }
+        this.name = name;
+        this.engine = engine;
+        this.maxLocalHandoffs = maxLocalHandoffs;
+    }
+
+    /** @return the lock's name */
+    public String getName() {
+        return name;
+    }
+
+    /** @return the number of keys with a local holder, waiter or kept remote hold */
+    public int getLiveKeyCount() {
+        return cohorts.size();
+    }
+
+    /**
+     * Requests a read hold of the key without blocking.
+     *
+     * @param key     the key, or null for the single lock of the name
+     * @param timeout how long to wait in all; null to wait without limit
+     * @return the future of the guard; cancelling it withdraws the request
+     */
+    public CompletableFuture<ClusterReadGuard> readAsync(@Nullable Object key, @Nullable Duration timeout) {
+        Request<ClusterReadGuard> request = start(key, timeout);
+        CompletableFuture<ReadGuard<Void>> local = request.cohort.local.readAsync();
+        request.onLocal(local, guard -> request.cohort.takeShared(guard, request));
+        return request.result;
+    }
+
+    /**
+     * Requests the write lock of the key without blocking.
+     *
+     * @param key     the key, or null for the single lock of the name
+     * @param timeout how long to wait in all; null to wait without limit
+     * @return the future of the guard; cancelling it withdraws the request
+     */
+    public CompletableFuture<ClusterWriteGuard> writeAsync(@Nullable Object key, @Nullable Duration timeout) {
+        Request<ClusterWriteGuard> request = start(key, timeout);
+        CompletableFuture<WriteGuard<Void>> local = request.cohort.local.writeAsync();
+        request.onLocal(local, guard -> request.cohort.takeExclusive(guard, request));
+        return request.result;
+    }
+
+    /** Waits, interruptibly, for a read hold of the key. */
+    public ClusterReadGuard readInterruptibly(@Nullable Object key) throws InterruptedException {
+        return await(readAsync(key, null)).orElseThrow();
+    }
+
+    /** Waits at most {@code timeout} for a read hold of the key; empty on timeout. */
+    public Optional<ClusterReadGuard> tryRead(@Nullable Object key, Duration timeout) throws InterruptedException {
+        return await(readAsync(key, timeout));
+    }
+
+    /** Waits, interruptibly, for the write lock of the key. */
+    public ClusterWriteGuard writeInterruptibly(@Nullable Object key) throws InterruptedException {
+        return await(writeAsync(key, null)).orElseThrow();
+    }
+
+    /** Waits at most {@code timeout} for the write lock of the key; empty on timeout. */
+    public Optional<ClusterWriteGuard> tryWrite(@Nullable Object key, Duration timeout) throws InterruptedException {
+        return await(writeAsync(key, timeout));
+    }
+
+    private <G> Request<G> start(@Nullable Object key, @Nullable Duration timeout) {
+        long lockKey = ClusterLockKeys.of(name, key);
+        Cohort cohort = cohorts.compute(key != null ? key : SINGLE, (k, existing) -> {
+            Cohort c = existing != null ? existing : new Cohort(k, lockKey);
+            c.users++;
+            return c;
+        });
+        return new Request<>(cohort, timeout);
+    }
+
+    private static <G> Optional<G> await(CompletableFuture<G> future) throws InterruptedException {
+        try {
+            return Optional.of(future.get());
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                return Optional.empty();
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new CompletionException(e.getCause());
+        }
+    }
+
+    /** One caller's request: its result, its deadline, and its own remote request if it made one. */
+    private final class Request<G> {
+
+        final Cohort cohort;
+        final CompletableFuture<G> result = new CompletableFuture<>();
+        final long deadline;
+        final AtomicReference<CompletableFuture<RemoteHold>> remoteRequest = new AtomicReference<>();
+        /** Claimed once: by the grant, or by the give-up, of a reader waiting for the shared hold. */
+        final AtomicBoolean claimed = new AtomicBoolean();
+
+        Request(Cohort cohort, @Nullable Duration timeout) {
+            this.cohort = cohort;
+            this.deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0L, saturatedNanos(timeout));
+            if (timeout != null) {
+                result.orTimeout(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Nullable Duration remaining() {
+            return deadline == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(0L, deadline - System.nanoTime()));
+        }
+
+        <L extends Guard<Void>> void onLocal(CompletableFuture<L> local, java.util.function.Consumer<L> granted) {
+            local.whenComplete((guard, failure) -> {
+                if (failure != null) {
+                    cohort.finish();
+                    result.completeExceptionally(unwrap(failure));
+                } else if (result.isDone()) {
+                    guard.close(); // the caller gave up as the local lock came
+                    cohort.releaseIfIdle();
+                    cohort.finish();
+                } else {
+                    granted.accept(guard);
+                }
+            });
+            result.whenComplete((value, failure) -> {
+                if (failure != null) {
+                    local.cancel(false);
+                    CompletableFuture<RemoteHold> remote = remoteRequest.get();
+                    if (remote != null) {
+                        remote.cancel(false);
+                    }
+                    cohort.readerGaveUp(this);
+                }
+            });
+        }
+    }
+
+    /**
+     * A remote hold of the cohort and the local holders using it. Readers that join a hold count
+     * as joins: after {@code maxLocalHandoffs} of them new readers wait for a new remote request,
+     * which the server queues behind other instances' waiting writers, so a stream of local readers
+     * cannot keep the remote shared hold forever. Guarded by the cohort's state lock.
+     */
+    private static final class Remote {
+        final RemoteHold hold;
+        int users;
+        int joins;
+
+        Remote(RemoteHold hold, int users) {
+            this.hold = hold;
+            this.users = users;
+        }
+    }
+
+    /**
+     * The instance's side of one (name, key). {@link #current}, {@link #handoffs} and
+     * {@link #sharedWait} are guarded by {@link #state}; {@link #current} is volatile for
+     * {@link #releaseIfIdle}'s look without it. Older remote holds that readers still use are
+     * referenced by their guards only, and released by their last user.
+     */
+    private final class Cohort {
+
+        final Object key;
+        final long lockKey;
+        final RWLock<Void> local;
+        final ReentrantLock state = new ReentrantLock();
+        /** Guarded by the map's lock for this key (only touched inside compute). */
+        int users;
+        /** The remote hold new local holders may use, if any. */
+        volatile @Nullable Remote current;
+        /** Writers' releases in a row that kept the exclusive hold for a local holder. */
+        int handoffs;
+        /** The shared request local readers wait for now, if any. */
+        @Nullable SharedWait sharedWait;
+
+        Cohort(Object key, long lockKey) {
+            this.key = key;
+            this.lockKey = lockKey;
+            this.local = RWLock.named(name, null);
+        }
+
+        /** A local reader waiting for the shared remote hold. */
+        private record Waiting(Request<ClusterReadGuard> request, ReadGuard<Void> localGuard) {
+        }
+
+        /**
+         * One remote shared request and the local readers waiting for it. It has no deadline of its
+         * own: it is cancelled when every reader waiting for it gave up, and it is then no longer
+         * the cohort's, so readers that come later start a new one.
+         */
+        private final class SharedWait {
+            final List<Waiting> waiting = new ArrayList<>();
+            @Nullable CompletableFuture<RemoteHold> remoteRequest;
+        }
+
+        /** As a local reader: joins the remote hold the instance has, or waits for a shared one. */
+        @SuppressWarnings("unchecked")
+        void takeShared(ReadGuard<Void> localGuard, Request<?> anyRequest) {
+            Request<ClusterReadGuard> request = (Request<ClusterReadGuard>) anyRequest;
+            Remote joined = null;
+            SharedWait started = null;
+            RemoteHold unused = null;
+            state.lock();
+            try {
+                Remote r = current;
+                if (r != null && r.hold.isValid() && r.joins < maxLocalHandoffs) {
+                    r.users++;
+                    r.joins++;
+                    joined = r;
+                } else {
+                    if (r != null && r.users == 0) {
+                        // Kept (or lost) and unused: let it go now. A kept exclusive hold would
+                        // block the shared request this reader is about to wait for.
+                        unused = r.hold;
+                        current = null;
+                        handoffs = 0;
+                    }
+                    if (sharedWait == null) {
+                        sharedWait = new SharedWait();
+                        started = sharedWait;
+                    }
+                    sharedWait.waiting.add(new Waiting(request, localGuard));
+                }
+            } finally {
+                state.unlock();
+            }
+            if (unused != null) {
+                unused.close();
+            }
+            if (joined != null) {
+                grantRead(request, localGuard, joined);
+                return;
+            }
+            if (started != null) {
+                SharedWait wait = started;
+                CompletableFuture<RemoteHold> remoteRequest = engine.acquire(lockKey, true, null);
+                boolean abandoned;
+                state.lock();
+                try {
+                    wait.remoteRequest = remoteRequest;
+                    abandoned = wait.waiting.isEmpty();
+                } finally {
+                    state.unlock();
+                }
+                if (abandoned) {
+                    remoteRequest.cancel(false); // every reader gave up before we asked
+                }
+                remoteRequest.whenComplete((hold, failure) -> sharedAnswered(wait, hold, failure));
+            }
+            if (request.result.isDone()) {
+                readerGaveUp(request); // it gave up before it was in the list
+            }
+        }
+
+        /** A shared request was answered: the readers still waiting share the new hold, or fail. */
+        private void sharedAnswered(SharedWait wait, @Nullable RemoteHold hold, @Nullable Throwable failure) {
+            List<Waiting> granted = new ArrayList<>();
+            Remote fresh = null;
+            Remote replaced = null;
+            state.lock();
+            try {
+                if (sharedWait == wait) {
+                    sharedWait = null;
+                }
+                for (Waiting waiting : wait.waiting) {
+                    if (waiting.request().claimed.compareAndSet(false, true)) {
+                        granted.add(waiting);
+                    }
+                }
+                wait.waiting.clear();
+                if (hold != null && !granted.isEmpty()) {
+                    fresh = new Remote(hold, granted.size());
+                    Remote old = current;
+                    if (old != null && old.users == 0) {
+                        replaced = old; // kept, but nobody uses it now: the new one takes its place
+                    }
+                    current = fresh;
+                    handoffs = 0;
+                }
+            } finally {
+                state.unlock();
+            }
+            if (replaced != null) {
+                replaced.hold.close();
+            }
+            if (hold != null && granted.isEmpty()) {
+                hold.close(); // every reader gave up meanwhile
+            }
+            for (Waiting waiting : granted) {
+                if (fresh == null) {
+                    waiting.localGuard().close();
+                    finish();
+                    waiting.request().result.completeExceptionally(failure != null ? unwrap(failure)
+                            : new IllegalStateException("no remote hold"));
+                } else {
+                    grantRead(waiting.request(), waiting.localGuard(), fresh);
+                }
+            }
+            if (fresh == null) {
+                releaseIfIdle();
+            }
+        }
+
+        /** A request gave up: if it is a reader waiting for the shared hold, it leaves that wait. */
+        void readerGaveUp(Request<?> request) {
+            Waiting left = null;
+            CompletableFuture<RemoteHold> toCancel = null;
+            state.lock();
+            try {
+                SharedWait wait = sharedWait;
+                if (wait == null) {
+                    return;
+                }
+                for (Waiting waiting : wait.waiting) {
+                    if (waiting.request() == request) {
+                        left = waiting;
+                        break;
+                    }
+                }
+                if (left == null || !request.claimed.compareAndSet(false, true)) {
+                    return; // not waiting for the shared hold, or granted it already (its guard is closed)
+                }
+                wait.waiting.remove(left);
+                if (wait.waiting.isEmpty()) {
+                    sharedWait = null; // later readers start a new request
+                    toCancel = wait.remoteRequest; // null: the starter cancels it when it stores it
+                }
+            } finally {
+                state.unlock();
+            }
+            left.localGuard().close();
+            if (toCancel != null) {
+                toCancel.cancel(false); // a grant racing this is closed in sharedAnswered
+            }
+            releaseIfIdle();
+            finish();
+        }
+
+        private void grantRead(Request<ClusterReadGuard> request, ReadGuard<Void> localGuard, Remote remote) {
+            ClusterReadGuard guard = new ClusterReadGuard(this, localGuard, remote);
+            if (!request.result.complete(guard)) {
+                guard.close();
+            }
+        }
+
+        /** As the local writer (no local reader holds now): uses a kept exclusive hold, or requests one. */
+        @SuppressWarnings("unchecked")
+        void takeExclusive(WriteGuard<Void> localGuard, Request<?> anyRequest) {
+            Request<ClusterWriteGuard> request = (Request<ClusterWriteGuard>) anyRequest;
+            Remote usable = null;
+            Remote stale = null;
+            state.lock();
+            try {
+                Remote r = current;
+                if (r != null && r.hold.isValid() && !r.hold.shared()) {
+                    r.users = 1;
+                    usable = r;
+                } else if (r != null) {
+                    stale = r; // lost, or a shared hold nobody uses now: a writer needs the exclusive one
+                    current = null;
+                }
+            } finally {
+                state.unlock();
+            }
+            if (stale != null) {
+                stale.hold.close();
+            }
+            if (usable != null) {
+                grantWrite(request, localGuard, usable, true);
+                return;
+            }
+            CompletableFuture<RemoteHold> remoteRequest = engine.acquire(lockKey, false, request.remaining());
+            request.remoteRequest.set(remoteRequest);
+            if (request.result.isDone()) {
+                remoteRequest.cancel(false);
+            }
+            remoteRequest.whenComplete((hold, failure) -> {
+                if (failure != null) {
+                    localGuard.close();
+                    releaseIfIdle();
+                    finish();
+                    request.result.completeExceptionally(unwrap(failure));
+                    return;
+                }
+                Remote fresh = new Remote(hold, 1);
+                state.lock();
+                try {
+                    current = fresh;
+                    handoffs = 0;
+                } finally {
+                    state.unlock();
+                }
+                grantWrite(request, localGuard, fresh, false);
+            });
+        }
+
+        private void grantWrite(Request<ClusterWriteGuard> request, WriteGuard<Void> localGuard, Remote remote,
+                boolean handedOff) {
+            ClusterWriteGuard guard = new ClusterWriteGuard(this, localGuard, remote, handedOff);
+            if (!request.result.complete(guard)) {
+                guard.close();
+            }
+        }
+
+        /**
+         * A local holder leaves. The last user of a remote hold releases it, unless it is the
+         * current exclusive hold and a local holder is queued (at most maxLocalHandoffs times in a row).
+         */
+        void release(Guard<Void> localGuard, Remote remote) {
+            RemoteHold toClose = null;
+            boolean kept = false;
+            state.lock();
+            try {
+                if (--remote.users == 0) {
+                    if (remote == current) {
+                        // Not while local readers wait for a shared request: this instance's own
+                        // exclusive hold would keep the server from granting it.
+                        kept = remote.hold.isValid() && !remote.hold.shared() && handoffs < maxLocalHandoffs
+                                && local.getQueueLength() > 0 && sharedWait == null;
+                        if (kept) {
+                            handoffs++;
+                            remote.joins = 0;
+                        } else {
+                            current = null;
+                            handoffs = 0;
+                            toClose = remote.hold;
+                        }
+                    } else {
+                        toClose = remote.hold; // an older hold: newer readers use the current one
+                    }
+                }
+            } finally {
+                state.unlock();
+            }
+            if (toClose != null) {
+                toClose.close();
+            }
+            localGuard.close();
+            if (kept) {
+                releaseIfIdle();
+            }
+            finish();
+        }
+
+        /** A kept hold that nobody took (its waiter withdrew) is released by whoever finds the lock idle. */
+        void releaseIfIdle() {
+            while (current != null && !local.isLocked()) {
+                Optional<WriteGuard<Void>> probe = local.tryWrite();
+                if (probe.isEmpty()) {
+                    return;
+                }
+                RemoteHold toClose = null;
+                state.lock();
+                try {
+                    Remote r = current;
+                    if (r != null && r.users == 0 && sharedWait == null && local.getQueueLength() == 0) {
+                        toClose = r.hold;
+                        current = null;
+                        handoffs = 0;
+                    }
+                } finally {
+                    state.unlock();
+                }
+                if (toClose != null) {
+                    toClose.close();
+                }
+                probe.get().close();
+                if (toClose == null) {
+                    return; // somebody will use it
+                }
+            }
+        }
+
+        void finish() {
+            cohorts.computeIfPresent(key, (k, cohort) -> --cohort.users == 0 && cohort.current == null ? null : cohort);
+        }
+    }
+
+    /** A read hold of the cluster lock, shared with the instance's other local readers. */
+    public final class ClusterReadGuard implements Guard<Void> {
+
+        private final Cohort cohort;
+        private final ReadGuard<Void> localGuard;
+        private final Remote remote;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        ClusterReadGuard(Cohort cohort, ReadGuard<Void> localGuard, Remote remote) {
+            this.cohort = cohort;
+            this.localGuard = localGuard;
+            this.remote = remote;
+        }
+
+        @Override
+        public @Nullable Void get() {
+            localGuard.get();
+            return null;
+        }
+
+        /** @return whether the remote hold behind this read hold is still valid */
+        public boolean isValid() {
+            return !closed.get() && remote.hold.isValid();
+        }
+
+        /** @return completes when the remote hold is found lost */
+        public CompletableFuture<Void> whenLost() {
+            return remote.hold.whenLost();
+        }
+
+        /** @return the fencing token of the remote hold the instance's readers share */
+        public long fencingToken() {
+            return remote.hold.fencingToken();
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                cohort.release(localGuard, remote);
+            }
+        }
+    }
+
+    /** The write hold of the cluster lock. */
+    public final class ClusterWriteGuard implements Guard<Void> {
+
+        private final Cohort cohort;
+        private final WriteGuard<Void> localGuard;
+        private final Remote remote;
+        private final boolean handedOff;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile long token = Long.MIN_VALUE;
+
+        ClusterWriteGuard(Cohort cohort, WriteGuard<Void> localGuard, Remote remote, boolean handedOff) {
+            this.cohort = cohort;
+            this.localGuard = localGuard;
+            this.remote = remote;
+            this.handedOff = handedOff;
+        }
+
+        @Override
+        public @Nullable Void get() {
+            localGuard.get();
+            return null;
+        }
+
+        /** @return whether the remote hold is still valid */
+        public boolean isValid() {
+            return !closed.get() && remote.hold.isValid();
+        }
+
+        /** @return completes when the remote hold is found lost */
+        public CompletableFuture<Void> whenLost() {
+            return remote.hold.whenLost();
+        }
+
+        /** @return this writer's fencing token, greater than any issued before for the name and key */
+        public long fencingToken() {
+            long current = token;
+            if (current == Long.MIN_VALUE) {
+                current = handedOff ? remote.hold.nextFencingToken() : remote.hold.fencingToken();
+                token = current;
+            }
+            return current;
+        }
+
+        /**
+         * Turns the write hold into a read hold, atomically here and in the cluster: no writer of any
+         * instance can take the lock in between, and local readers queued behind this writer get in.
+         *
+         * @return the read guard; this guard is closed by the call
+         * @throws IllegalStateException if this guard is closed or its remote hold is lost
+         */
+        public ClusterReadGuard downgrade() {
+            if (!closed.compareAndSet(false, true)) {
+                throw new IllegalStateException("This write guard of '" + name + "' is closed");
+            }
+            RemoteHold sharedHold;
+            try {
+                sharedHold = remote.hold.downgrade(); // a remote call: not under the cohort's state lock
+            } catch (IllegalStateException e) {
+                closed.set(false);
+                throw e;
+            }
+            Remote shared = new Remote(sharedHold, 1); // this holder, now a reader
+            cohort.state.lock();
+            try {
+                cohort.current = shared;
+                cohort.handoffs = 0;
+            } finally {
+                cohort.state.unlock();
+            }
+            ReadGuard<Void> localRead = localGuard.downgrade(); // lets the queued local readers in
+            return new ClusterReadGuard(cohort, localRead, shared);
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                cohort.release(localGuard, remote);
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    private static long saturatedNanos(Duration timeout) {
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return timeout.isNegative() ? 0L : Long.MAX_VALUE / 2;
+        }
+    }
+}

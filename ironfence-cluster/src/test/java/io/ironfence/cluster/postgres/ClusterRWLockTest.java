@@ -1,0 +1,209 @@
+package io.ironfence.cluster.postgres;
+
+import io.ironfence.cluster.ClusterRWLock;
+import io.ironfence.cluster.ClusterRWLock.ClusterReadGuard;
+import io.ironfence.cluster.ClusterRWLock.ClusterWriteGuard;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Read-write cohorts over the PostgreSQL engine; several engines in one JVM stand for several instances. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterRWLockTest {
+
+    private static PostgresServer server;
+
+    private final List<PostgresLockEngine> engines = new ArrayList<>();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    static void startServer() {
+        server = PostgresServer.get();
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(10));
+    }
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(PostgresLockEngine::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+    }
+
+    private CountingEngine instance(String name) {
+        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
+                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
+        engines.add(engine);
+        return new CountingEngine(engine);
+    }
+
+    @Test
+    void readersOfDifferentInstancesShareAndAWriterExcludesThem() throws Exception {
+        ClusterRWLock a = new ClusterRWLock("catalogue", instance("a"), 8);
+        ClusterRWLock b = new ClusterRWLock("catalogue", instance("b"), 8);
+        ClusterRWLock c = new ClusterRWLock("catalogue", instance("c"), 8);
+        ClusterReadGuard readA = a.readInterruptibly("sku-1");
+        ClusterReadGuard readB = b.readInterruptibly("sku-1"); // both read at once
+        assertThat(c.tryWrite("sku-1", Duration.ofMillis(50))).isEmpty();
+        assertThat(c.tryWrite("sku-2", Duration.ofSeconds(5))).hasValueSatisfying(ClusterWriteGuard::close);
+        CompletableFuture<ClusterWriteGuard> writer = c.writeAsync("sku-1", null);
+        readA.close();
+        assertThat(writer).isNotDone();
+        readB.close();
+        try (ClusterWriteGuard written = writer.get(10, TimeUnit.SECONDS)) {
+            assertThat(written.isValid()).isTrue();
+            assertThat(a.tryRead("sku-1", Duration.ofMillis(50))).isEmpty();
+        }
+    }
+
+    @Test
+    void localReadersShareOneRemoteHold() throws Exception {
+        CountingEngine engine = instance("many-readers");
+        ClusterRWLock lock = new ClusterRWLock("shared", engine, 8);
+        List<ClusterReadGuard> reading = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            reading.add(lock.readInterruptibly(null));
+        }
+        assertThat(engine.requests).hasValue(1);
+        assertThat(server.advisoryLocks()).isOne();
+        reading.forEach(ClusterReadGuard::close);
+        await().until(() -> server.advisoryLocks() == 0);
+        assertThat(lock.getLiveKeyCount()).isZero();
+    }
+
+    @Test
+    void writersAndReadersOfThreeInstancesNeverOverlap() throws Exception {
+        AtomicInteger writers = new AtomicInteger();
+        AtomicInteger readers = new AtomicInteger();
+        AtomicInteger violations = new AtomicInteger();
+        AtomicInteger writes = new AtomicInteger();
+        ExecutorService callers = Executors.newFixedThreadPool(12);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ClusterRWLock lock = new ClusterRWLock("mixed", instance("mixed-" + i), 4);
+                for (int t = 0; t < 4; t++) {
+                    boolean writer = t == 0;
+                    all.add(CompletableFuture.runAsync(() -> {
+                        for (int round = 0; round < 40; round++) {
+                            try {
+                                if (writer) {
+                                    try (ClusterWriteGuard guard = lock.writeInterruptibly(null)) {
+                                        if (writers.incrementAndGet() > 1 || readers.get() > 0) {
+                                            violations.incrementAndGet();
+                                        }
+                                        writes.incrementAndGet();
+                                        writers.decrementAndGet();
+                                    }
+                                } else {
+                                    try (ClusterReadGuard guard = lock.readInterruptibly(null)) {
+                                        readers.incrementAndGet();
+                                        if (writers.get() > 0) {
+                                            violations.incrementAndGet();
+                                        }
+                                        readers.decrementAndGet();
+                                    }
+                                }
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    }, callers));
+                }
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(100, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(violations).hasValue(0);
+        assertThat(writes).hasValue(3 * 40);
+    }
+
+    @Test
+    void aStreamOfReadersDoesNotStarveAnotherInstancesWriter() throws Exception {
+        ClusterRWLock readerSide = new ClusterRWLock("stream", instance("stream-readers"), 4);
+        ClusterRWLock writerSide = new ClusterRWLock("stream", instance("stream-writer"), 4);
+        AtomicBoolean written = new AtomicBoolean();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<CompletableFuture<Void>> reading = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                reading.add(CompletableFuture.runAsync(() -> {
+                    // Overlapping readers keep the local read side busy until the writer got in:
+                    // without the bound on joins the remote shared hold would never be let go.
+                    while (!written.get()) {
+                        try (ClusterReadGuard guard = readerSide.readInterruptibly(null)) {
+                            Thread.onSpinWait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, callers));
+            }
+            try (ClusterWriteGuard guard = writerSide.writeInterruptibly(null)) {
+                written.set(true);
+            }
+            CompletableFuture.allOf(reading.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDowngradeKeepsOtherWritersOutAndLetsLocalReadersIn() throws Exception {
+        ClusterRWLock local = new ClusterRWLock("downgrade", instance("downgrading"), 8);
+        ClusterRWLock other = new ClusterRWLock("downgrade", instance("other-writer"), 8);
+        ClusterWriteGuard write = local.writeInterruptibly(null);
+        CompletableFuture<ClusterReadGuard> localReader = local.readAsync(null, null);
+        CompletableFuture<ClusterWriteGuard> otherWriter = other.writeAsync(null, null);
+        await().until(() -> server.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1);
+        assertThat(localReader).isNotDone();
+        ClusterReadGuard read = write.downgrade();
+        ClusterReadGuard second = localReader.get(10, TimeUnit.SECONDS); // let in beside the downgraded holder
+        assertThat(otherWriter).as("no writer of another instance slips in").isNotDone();
+        assertThat(read.isValid()).isTrue();
+        read.close();
+        assertThat(otherWriter).isNotDone();
+        second.close();
+        otherWriter.get(10, TimeUnit.SECONDS).close();
+        assertThat(local.getLiveKeyCount()).isZero();
+    }
+
+    @Test
+    void readersThatGiveUpLeaveNothingBehind() throws Exception {
+        ClusterRWLock writerSide = new ClusterRWLock("patience", instance("patient-writer"), 8);
+        ClusterRWLock readerSide = new ClusterRWLock("patience", instance("impatient-readers"), 8);
+        ClusterWriteGuard held = writerSide.writeInterruptibly(9L);
+        for (int i = 0; i < 50; i++) {
+            List<CompletableFuture<ClusterReadGuard>> waiting = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                waiting.add(readerSide.readAsync(9L, r % 2 == 0 ? Duration.ofMillis(5) : null));
+            }
+            assertThat(readerSide.tryRead(9L, Duration.ofMillis(2))).isEmpty();
+            waiting.forEach(future -> future.cancel(false));
+            CompletableFuture.allOf(waiting.stream().map(future -> future.handle((guard, failure) -> null))
+                    .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> readerSide.getLiveKeyCount() == 0);
+        held.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
+        try (ClusterReadGuard now = readerSide.tryRead(9L, Duration.ofSeconds(5)).orElseThrow()) {
+            assertThat(now.isValid()).isTrue();
+        }
+    }
+}
