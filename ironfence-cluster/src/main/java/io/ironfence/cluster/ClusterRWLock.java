@@ -535,15 +535,15 @@ public final class ClusterRWLock {
         }
     }
 
-    /** A read hold of the cluster lock, shared with the instance's other local readers. */
-    public final class ClusterReadGuard implements Guard<Void> {
+    /** What the read and the write guard share: the local guard, the remote hold, closing once. */
+    private abstract class HoldGuard<L extends Guard<Void>> implements ClusterGuard {
 
-        private final Cohort cohort;
-        private final ReadGuard<Void> localGuard;
-        private final Remote remote;
-        private final AtomicBoolean closed = new AtomicBoolean();
+        final Cohort cohort;
+        final L localGuard;
+        final Remote remote;
+        final AtomicBoolean closed = new AtomicBoolean();
 
-        ClusterReadGuard(Cohort cohort, ReadGuard<Void> localGuard, Remote remote) {
+        HoldGuard(Cohort cohort, L localGuard, Remote remote) {
             this.cohort = cohort;
             this.localGuard = localGuard;
             this.remote = remote;
@@ -551,67 +551,61 @@ public final class ClusterRWLock {
 
         @Override
         public @Nullable Void get() {
-            localGuard.get();
+            localGuard.get(); // throws once closed
             return null;
         }
 
-        /** @return whether the remote hold behind this read hold is still valid */
+        @Override
         public boolean isValid() {
             return !closed.get() && remote.hold.isValid();
         }
 
-        /** @return completes when the remote hold is found lost */
+        @Override
         public CompletableFuture<Void> whenLost() {
             return remote.hold.whenLost();
         }
 
-        /** @return the fencing token of the remote hold the instance's readers share */
-        public long fencingToken() {
-            return remote.hold.fencingToken();
-        }
-
+        /** Releases the hold, or passes it to a local waiter. Idempotent. */
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 cohort.release(localGuard, remote);
             }
         }
+
+        @Override
+        public String toString() {
+            return getClass().getSimpleName() + "[" + name + (closed.get() ? ", closed]"
+                    : remote.hold.isValid() ? ", held]" : ", lost]");
+        }
     }
 
-    /** The write hold of the cluster lock. */
-    public final class ClusterWriteGuard implements Guard<Void> {
+    /** A read hold of the cluster lock, sharing the remote hold with the instance's other local readers. */
+    public final class ClusterReadGuard extends HoldGuard<ReadGuard<Void>> {
 
-        private final Cohort cohort;
-        private final WriteGuard<Void> localGuard;
-        private final Remote remote;
-        private final boolean handedOff;
-        private final AtomicBoolean closed = new AtomicBoolean();
-        private volatile long token = Long.MIN_VALUE;
-
-        ClusterWriteGuard(Cohort cohort, WriteGuard<Void> localGuard, Remote remote, boolean handedOff) {
-            this.cohort = cohort;
-            this.localGuard = localGuard;
-            this.remote = remote;
-            this.handedOff = handedOff;
+        ClusterReadGuard(Cohort cohort, ReadGuard<Void> localGuard, Remote remote) {
+            super(cohort, localGuard, remote);
         }
 
         @Override
-        public @Nullable Void get() {
-            localGuard.get();
-            return null;
+        public long fencingToken() {
+            return remote.hold.fencingToken();
+        }
+    }
+
+    /** The write hold of the cluster lock. */
+    public final class ClusterWriteGuard extends HoldGuard<WriteGuard<Void>> {
+
+        private final boolean handedOff;
+        private volatile long token = Long.MIN_VALUE;
+
+        ClusterWriteGuard(Cohort cohort, WriteGuard<Void> localGuard, Remote remote, boolean handedOff) {
+            super(cohort, localGuard, remote);
+            this.handedOff = handedOff;
         }
 
-        /** @return whether the remote hold is still valid */
-        public boolean isValid() {
-            return !closed.get() && remote.hold.isValid();
-        }
-
-        /** @return completes when the remote hold is found lost */
-        public CompletableFuture<Void> whenLost() {
-            return remote.hold.whenLost();
-        }
-
-        /** @return this writer's fencing token, greater than any issued before for the name and key */
+        /** A writer the hold was passed to locally gets a new token from the server on first call. */
+        @Override
         public long fencingToken() {
             long current = token;
             if (current == Long.MIN_VALUE) {
@@ -649,13 +643,6 @@ public final class ClusterRWLock {
             }
             ReadGuard<Void> localRead = localGuard.downgrade(); // lets the queued local readers in
             return new ClusterReadGuard(cohort, localRead, shared);
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                cohort.release(localGuard, remote);
-            }
         }
     }
 

@@ -1,13 +1,9 @@
 package io.ironfence.cluster.postgres;
 
 import io.ironfence.cluster.ClusterLock;
-import io.ironfence.cluster.ClusterLock.ClusterGuard;
+import io.ironfence.cluster.ClusterGuard;
 
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -15,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,33 +24,8 @@ import static org.awaitility.Awaitility.await;
  * Cohorting over the PostgreSQL engine: each instance queues its own callers locally and sends one
  * request per key to the server. Several engines in one JVM stand for several instances.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ClusterLockTest {
+class ClusterLockTest extends PostgresTestBase {
 
-    private static PostgresServer server;
-
-    private final List<PostgresLockEngine> engines = new ArrayList<>();
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.get();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(10)); // rounds wait for the server often
-    }
-
-    @AfterEach
-    void closeEngines() {
-        engines.forEach(PostgresLockEngine::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
-    }
-
-    /** An instance's engine, counting the remote requests it gets. */
-    private CountingEngine instance(String name) {
-        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
-                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
-        engines.add(engine);
-        return new CountingEngine(engine);
-    }
 
     @Test
     void oneHolderInTheClusterAndFewerRemoteRequestsThanAcquisitions() throws Exception {
@@ -68,7 +38,7 @@ class ClusterLockTest {
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < instances; i++) {
-                CountingEngine engine = instance("cohort-" + i);
+                CountingEngine engine = countingEngine("cohort-" + i);
                 counted.add(engine);
                 ClusterLock lock = new ClusterLock("counter", engine, 8);
                 for (int t = 0; t < threads; t++) {
@@ -92,8 +62,8 @@ class ClusterLockTest {
 
     @Test
     void anotherInstanceIsNotStarvedByLocalHandoffs() throws Exception {
-        ClusterLock busy = new ClusterLock("fair", instance("busy"), 4);
-        ClusterLock other = new ClusterLock("fair", instance("other"), 4);
+        ClusterLock busy = new ClusterLock("fair", countingEngine("busy"), 4);
+        ClusterLock other = new ClusterLock("fair", countingEngine("other"), 4);
         AtomicBoolean otherGotIt = new AtomicBoolean();
         ExecutorService callers = Executors.newFixedThreadPool(4);
         try {
@@ -122,8 +92,8 @@ class ClusterLockTest {
 
     @Test
     void localTimeoutsAndCancellationsLeaveNothingBehind() throws Exception {
-        ClusterLock holderSide = new ClusterLock("busy", instance("holder"), 8);
-        ClusterLock waiterSide = new ClusterLock("busy", instance("waiters"), 8);
+        ClusterLock holderSide = new ClusterLock("busy", countingEngine("holder"), 8);
+        ClusterLock waiterSide = new ClusterLock("busy", countingEngine("waiters"), 8);
         ClusterGuard held = holderSide.lockInterruptibly(7L);
         for (int i = 0; i < 50; i++) {
             List<CompletableFuture<ClusterGuard>> waiting = new ArrayList<>();
@@ -151,7 +121,7 @@ class ClusterLockTest {
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                ClusterLock lock = new ClusterLock("fenced", instance("fenced-" + i), 8);
+                ClusterLock lock = new ClusterLock("fenced", countingEngine("fenced-" + i), 8);
                 for (int t = 0; t < 4; t++) {
                     all.add(CompletableFuture.runAsync(() -> {
                         for (int round = 0; round < 50; round++) {
@@ -173,7 +143,7 @@ class ClusterLockTest {
 
     @Test
     void aLostHoldIsReportedAndTheNextHolderGetsANewOne() throws Exception {
-        ClusterLock lock = new ClusterLock("lost", instance("loser"), 8);
+        ClusterLock lock = new ClusterLock("lost", countingEngine("loser"), 8);
         ClusterGuard guard = lock.lockInterruptibly(null);
         assertThat(server.terminateSessionsOf("loser-" + run)).isPositive();
         guard.whenLost().get(10, TimeUnit.SECONDS);

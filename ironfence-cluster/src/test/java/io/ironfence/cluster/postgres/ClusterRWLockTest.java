@@ -4,16 +4,11 @@ import io.ironfence.cluster.ClusterRWLock;
 import io.ironfence.cluster.ClusterRWLock.ClusterReadGuard;
 import io.ironfence.cluster.ClusterRWLock.ClusterWriteGuard;
 
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,38 +20,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Read-write cohorts over the PostgreSQL engine; several engines in one JVM stand for several instances. */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ClusterRWLockTest {
+class ClusterRWLockTest extends PostgresTestBase {
 
-    private static PostgresServer server;
-
-    private final List<PostgresLockEngine> engines = new ArrayList<>();
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.get();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(10));
-    }
-
-    @AfterEach
-    void closeEngines() {
-        engines.forEach(PostgresLockEngine::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
-    }
-
-    private CountingEngine instance(String name) {
-        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
-                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
-        engines.add(engine);
-        return new CountingEngine(engine);
-    }
 
     @Test
     void readersOfDifferentInstancesShareAndAWriterExcludesThem() throws Exception {
-        ClusterRWLock a = new ClusterRWLock("catalogue", instance("a"), 8);
-        ClusterRWLock b = new ClusterRWLock("catalogue", instance("b"), 8);
-        ClusterRWLock c = new ClusterRWLock("catalogue", instance("c"), 8);
+        ClusterRWLock a = new ClusterRWLock("catalogue", countingEngine("a"), 8);
+        ClusterRWLock b = new ClusterRWLock("catalogue", countingEngine("b"), 8);
+        ClusterRWLock c = new ClusterRWLock("catalogue", countingEngine("c"), 8);
         ClusterReadGuard readA = a.readInterruptibly("sku-1");
         ClusterReadGuard readB = b.readInterruptibly("sku-1"); // both read at once
         assertThat(c.tryWrite("sku-1", Duration.ofMillis(50))).isEmpty();
@@ -73,7 +44,7 @@ class ClusterRWLockTest {
 
     @Test
     void localReadersShareOneRemoteHold() throws Exception {
-        CountingEngine engine = instance("many-readers");
+        CountingEngine engine = countingEngine("many-readers");
         ClusterRWLock lock = new ClusterRWLock("shared", engine, 8);
         List<ClusterReadGuard> reading = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -96,7 +67,7 @@ class ClusterRWLockTest {
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ClusterRWLock lock = new ClusterRWLock("mixed", instance("mixed-" + i), 4);
+                ClusterRWLock lock = new ClusterRWLock("mixed", countingEngine("mixed-" + i), 4);
                 for (int t = 0; t < 4; t++) {
                     boolean writer = t == 0;
                     all.add(CompletableFuture.runAsync(() -> {
@@ -136,8 +107,8 @@ class ClusterRWLockTest {
 
     @Test
     void aStreamOfReadersDoesNotStarveAnotherInstancesWriter() throws Exception {
-        ClusterRWLock readerSide = new ClusterRWLock("stream", instance("stream-readers"), 4);
-        ClusterRWLock writerSide = new ClusterRWLock("stream", instance("stream-writer"), 4);
+        ClusterRWLock readerSide = new ClusterRWLock("stream", countingEngine("stream-readers"), 4);
+        ClusterRWLock writerSide = new ClusterRWLock("stream", countingEngine("stream-writer"), 4);
         AtomicBoolean written = new AtomicBoolean();
         ExecutorService callers = Executors.newFixedThreadPool(4);
         try {
@@ -166,8 +137,8 @@ class ClusterRWLockTest {
 
     @Test
     void aDowngradeKeepsOtherWritersOutAndLetsLocalReadersIn() throws Exception {
-        ClusterRWLock local = new ClusterRWLock("downgrade", instance("downgrading"), 8);
-        ClusterRWLock other = new ClusterRWLock("downgrade", instance("other-writer"), 8);
+        ClusterRWLock local = new ClusterRWLock("downgrade", countingEngine("downgrading"), 8);
+        ClusterRWLock other = new ClusterRWLock("downgrade", countingEngine("other-writer"), 8);
         ClusterWriteGuard write = local.writeInterruptibly(null);
         CompletableFuture<ClusterReadGuard> localReader = local.readAsync(null, null);
         CompletableFuture<ClusterWriteGuard> otherWriter = other.writeAsync(null, null);
@@ -186,8 +157,8 @@ class ClusterRWLockTest {
 
     @Test
     void readersThatGiveUpLeaveNothingBehind() throws Exception {
-        ClusterRWLock writerSide = new ClusterRWLock("patience", instance("patient-writer"), 8);
-        ClusterRWLock readerSide = new ClusterRWLock("patience", instance("impatient-readers"), 8);
+        ClusterRWLock writerSide = new ClusterRWLock("patience", countingEngine("patient-writer"), 8);
+        ClusterRWLock readerSide = new ClusterRWLock("patience", countingEngine("impatient-readers"), 8);
         ClusterWriteGuard held = writerSide.writeInterruptibly(9L);
         for (int i = 0; i < 50; i++) {
             List<CompletableFuture<ClusterReadGuard>> waiting = new ArrayList<>();

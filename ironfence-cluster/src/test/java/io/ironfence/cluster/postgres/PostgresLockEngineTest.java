@@ -3,12 +3,8 @@ package io.ironfence.cluster.postgres;
 import io.ironfence.cluster.ClusterLockEngine.RemoteHold;
 import io.ironfence.cluster.ClusterLockKeys;
 
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -20,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,37 +33,13 @@ import static org.awaitility.Awaitility.await;
  * The PostgreSQL engine against a real server: several engines in one JVM stand for several
  * instances of a service (each has its own sessions and instance id).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PostgresLockEngineTest {
+class PostgresLockEngineTest extends PostgresTestBase {
 
-    private static PostgresServer server;
-
-    private final List<PostgresLockEngine> engines = new ArrayList<>();
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
     private long key;
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.get();
-        Awaitility.setDefaultPollInterval(Duration.ofMillis(10)); // rounds wait for the server often
-    }
 
     @BeforeEach
     void freshKey() {
         key = ClusterLockKeys.of("test-" + run, null);
-    }
-
-    @AfterEach
-    void closeEngines() throws Exception {
-        engines.forEach(PostgresLockEngine::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);
-    }
-
-    private PostgresLockEngine instance(String name) {
-        PostgresLockEngine engine = new PostgresLockEngine(PostgresLockEngine.Settings.of(server.url(), server.username(), null)
-                .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
-        engines.add(engine);
-        return engine;
     }
 
     @Test
@@ -81,7 +52,7 @@ class PostgresLockEngineTest {
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < instances; i++) {
-                PostgresLockEngine engine = instance("mutex-" + i);
+                PostgresLockEngine engine = engine("mutex-" + i);
                 for (int t = 0; t < threads; t++) {
                     all.add(CompletableFuture.runAsync(() -> counter.incrementUnder(
                             () -> engine.acquire(key, false, null).get(60, TimeUnit.SECONDS), rounds), callers));
@@ -101,9 +72,9 @@ class PostgresLockEngineTest {
 
     @Test
     void sharedHoldsShareAndAQueuedWriterIsNotPassedByNewReaders() throws Exception {
-        PostgresLockEngine a = instance("reader-a");
-        PostgresLockEngine b = instance("reader-b");
-        PostgresLockEngine c = instance("writer");
+        PostgresLockEngine a = engine("reader-a");
+        PostgresLockEngine b = engine("reader-b");
+        PostgresLockEngine c = engine("writer");
         RemoteHold first = a.acquire(key, true, null).get(10, TimeUnit.SECONDS);
         RemoteHold second = b.acquire(key, true, null).get(10, TimeUnit.SECONDS); // readers share
         CompletableFuture<RemoteHold> writer = c.acquire(key, false, null);
@@ -124,9 +95,9 @@ class PostgresLockEngineTest {
 
     @Test
     void aDowngradeIsAtomicAndLetsReadersIn() throws Exception {
-        PostgresLockEngine holder = instance("downgrader");
-        PostgresLockEngine writer = instance("writer-behind");
-        PostgresLockEngine reader = instance("reader-behind");
+        PostgresLockEngine holder = engine("downgrader");
+        PostgresLockEngine writer = engine("writer-behind");
+        PostgresLockEngine reader = engine("reader-behind");
         RemoteHold exclusive = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
         long token = exclusive.fencingToken();
         CompletableFuture<RemoteHold> queuedWriter = writer.acquire(key, false, null);
@@ -150,8 +121,8 @@ class PostgresLockEngineTest {
 
     @Test
     void timeoutsAndCancellationsLeaveNoLockAndNoSessionBehind() throws Exception {
-        PostgresLockEngine holder = instance("holder");
-        PostgresLockEngine waiter = instance("waiter");
+        PostgresLockEngine holder = engine("holder");
+        PostgresLockEngine waiter = engine("waiter");
         RemoteHold held = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 100; i++) {
             CompletableFuture<RemoteHold> timed = waiter.acquire(key, false, Duration.ofMillis(5));
@@ -172,8 +143,8 @@ class PostgresLockEngineTest {
 
     @Test
     void aGrantRacingACancelIsReleased() throws Exception {
-        PostgresLockEngine holder = instance("racer-holder");
-        PostgresLockEngine waiter = instance("racer");
+        PostgresLockEngine holder = engine("racer-holder");
+        PostgresLockEngine waiter = engine("racer");
         for (int i = 0; i < 100; i++) {
             RemoteHold held = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
             CompletableFuture<RemoteHold> request = waiter.acquire(key, false, null);
@@ -191,8 +162,8 @@ class PostgresLockEngineTest {
 
     @Test
     void aTerminatedSessionIsReportedLostAndTheLockIsFreeForOthers() throws Exception {
-        PostgresLockEngine victim = instance("victim");
-        PostgresLockEngine other = instance("other");
+        PostgresLockEngine victim = engine("victim");
+        PostgresLockEngine other = engine("other");
         AtomicInteger reported = new AtomicInteger();
         victim.onLoss(hold -> reported.incrementAndGet());
         RemoteHold held = victim.acquire(key, false, null).get(10, TimeUnit.SECONDS);
@@ -223,7 +194,7 @@ class PostgresLockEngineTest {
                 lines.add(line);
             }
             assertThat(child.isAlive()).as("the child took the lock; its output: %s", lines).isTrue();
-            PostgresLockEngine survivor = instance("survivor");
+            PostgresLockEngine survivor = engine("survivor");
             assertThatThrownBy(() -> survivor.acquire(key, false, Duration.ofMillis(50)).get(10, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(TimeoutException.class); // the child holds it
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no release
@@ -239,7 +210,7 @@ class PostgresLockEngineTest {
 
     @Test
     void aServerRestartIsReportedToHoldersAndLocksWorkAfterwards() throws Exception {
-        PostgresLockEngine engine = instance("restart");
+        PostgresLockEngine engine = engine("restart");
         RemoteHold held = engine.acquire(key, false, null).get(10, TimeUnit.SECONDS);
         long before = held.fencingToken();
         server.restart();
@@ -265,7 +236,7 @@ class PostgresLockEngineTest {
         try {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                PostgresLockEngine engine = instance("fencing-" + i);
+                PostgresLockEngine engine = engine("fencing-" + i);
                 assertThat(engine.issuesFencingTokens()).isTrue();
                 all.add(CompletableFuture.runAsync(() -> {
                     for (int round = 0; round < 300; round++) {

@@ -1,0 +1,27 @@
+package io.ironfence.cluster;
+
+import io.ironfence.Guard;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A hold of a cluster lock, as its holder sees it. Closing it releases the hold (or passes it to a
+ * local waiter of the same instance). {@link #get()} returns null: a cluster lock guards code, not
+ * a value.
+ */
+public interface ClusterGuard extends Guard<Void> {
+
+    /** @return whether the cluster lock is still held: false once closed, or once its remote hold is found lost */
+    boolean isValid();
+
+    /** @return completes when the remote hold behind this guard is found lost */
+    CompletableFuture<Void> whenLost();
+
+    /**
+     * @return the fencing token of this hold, for a protected resource to refuse writes from an
+     *         older holder; -1 if the engine cannot issue tokens. Exclusive holders get a token
+     *         greater than any issued before for the name and key anywhere in the cluster; the
+     *         readers of an instance share the token of the remote shared hold they share.
+     */
+    long fencingToken();
+}
