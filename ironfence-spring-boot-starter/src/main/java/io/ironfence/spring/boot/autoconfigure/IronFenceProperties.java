@@ -1,6 +1,7 @@
 package io.ironfence.spring.boot.autoconfigure;
 
 import io.ironfence.spring.NamedLockRegistry;
+import io.ironfence.spring.LockScope;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
@@ -8,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -118,6 +120,20 @@ public class IronFenceProperties {
         private @Nullable Duration warnHeldLongerThan;
 
         /**
+         * Where the lock holds: local (this JVM) or cluster (every instance of the service, on
+         * PostgreSQL advisory locks, with module io.ironfence:ironfence-cluster).
+         */
+        private LockScope scope = LockScope.LOCAL;
+
+        public LockScope getScope() {
+            return scope;
+        }
+
+        public void setScope(LockScope scope) {
+            this.scope = scope;
+        }
+
+        /**
          * Whether the name is one lock per key: every annotation on it has a key, and its bean is a
          * KeyedLock that locks by key. When false it is a single lock, and no annotation on it may
          * have a key.
@@ -192,10 +208,29 @@ public class IronFenceProperties {
         return registry;
     }
 
+    /**
+     * A name declared {@code scope: cluster} must never be served by a local lock, which would
+     * stop protecting anything at the second instance without a word: until the starter wires
+     * the cluster module in, such a declaration fails the start-up and says what to do.
+     */
+    private static IllegalStateException clusterScopeUnavailable(String name) {
+        boolean moduleThere = ClassUtils.isPresent("io.ironfence.cluster.ClusterRWLock",
+                IronFenceProperties.class.getClassLoader());
+        return new IllegalStateException("ironfence.locks." + name + ".scope=cluster, but " + (moduleThere
+                ? "this version of the starter does not yet apply cluster scope to annotations and lock beans. "
+                        + "Use io.ironfence.cluster.ClusterRWLock (or ClusterLock) from code for now, or set scope "
+                        + "to local; a local lock would stop protecting anything at the second instance."
+                : "io.ironfence:ironfence-cluster is not on the class path. Add that dependency (and a PostgreSQL "
+                        + "URL), or set scope to local."));
+    }
+
     /** @return the declared locks as the registry takes them, with a message naming a bad property */
     Map<String, NamedLockRegistry.Definition> definitions() {
         Map<String, NamedLockRegistry.Definition> definitions = new LinkedHashMap<>();
         locks.forEach((name, lock) -> {
+            if (lock.getScope() == LockScope.CLUSTER) {
+                throw clusterScopeUnavailable(name);
+            }
             try {
                 definitions.put(name, new NamedLockRegistry.Definition(lock.getType(), lock.getTimeout(),
                         lock.getWarnHeldLongerThan(), lock.isKeyed()));

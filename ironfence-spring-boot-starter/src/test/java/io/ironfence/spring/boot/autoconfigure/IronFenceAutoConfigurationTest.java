@@ -141,6 +141,15 @@ class IronFenceAutoConfigurationTest {
     }
 
     @Test
+    void aClusterScopedNameIsNeverServedByALocalLock() {
+        runner.withPropertyValues("ironfence.locks.payouts.scope=cluster")
+                .run(context -> assertThat(messages(context)).contains("ironfence.locks.payouts.scope=cluster")
+                        .contains("io.ironfence:ironfence-cluster is not on the class path"));
+        runner.withPropertyValues("ironfence.locks.payouts.scope=local")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void aNameDeclaredTwiceWithDifferentTypesFailsTheStartUp() {
         runner.withUserConfiguration(ApplicationLocks.class).withPropertyValues("ironfence.locks.orders.type=rwlock")
                 .run(context -> assertThat(messages(context))
