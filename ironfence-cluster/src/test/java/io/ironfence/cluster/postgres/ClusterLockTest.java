@@ -1,7 +1,7 @@
 package io.ironfence.cluster.postgres;
 
-import io.ironfence.cluster.ClusterLock;
 import io.ironfence.cluster.ClusterGuard;
+import io.ironfence.cluster.ClusterLock;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.ironfence.spring.aop;
 
 import io.ironfence.Guard;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.NamedLock;
+import io.ironfence.spring.NamedLockRegistry;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;

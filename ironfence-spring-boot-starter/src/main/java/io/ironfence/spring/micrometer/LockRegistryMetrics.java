@@ -1,9 +1,9 @@
 package io.ironfence.spring.micrometer;
 
 import io.ironfence.micrometer.LockMetrics;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
+import io.ironfence.spring.NamedLockRegistry;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

@@ -1,4 +1,6 @@
-/** Micrometer meters for every lock of a {@link io.ironfence.spring.NamedLockRegistry}. * <p>Nothing in this package is null unless marked {@code @Nullable}.
+/**
+ * Micrometer meters for every lock of a {@link io.ironfence.spring.NamedLockRegistry}.
+ * <p>Nothing in this package is null unless marked {@code @Nullable}.
  */
 @NullMarked
 package io.ironfence.spring.micrometer;

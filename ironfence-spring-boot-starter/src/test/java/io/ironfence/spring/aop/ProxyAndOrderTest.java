@@ -4,8 +4,8 @@ import io.ironfence.LockTimeoutException;
 import io.ironfence.WriteGuard;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 
 import org.aopalliance.intercept.MethodInterceptor;

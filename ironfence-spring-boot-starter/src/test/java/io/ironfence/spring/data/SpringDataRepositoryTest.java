@@ -5,14 +5,14 @@ import io.ironfence.LockTimeoutException;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 import io.ironfence.WriteGuard;
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
 import io.ironfence.spring.KeyedLock;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.autoconfigure.IronFenceAutoConfiguration;
 import io.ironfence.spring.boot.autoconfigure.IronFenceMetricsAutoConfiguration;
 import io.ironfence.spring.micrometer.LockRegistryMetrics;
-import io.ironfence.spi.LockListener;
-import io.ironfence.spi.LockMode;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

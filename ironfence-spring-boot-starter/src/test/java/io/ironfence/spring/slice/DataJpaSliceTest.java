@@ -2,8 +2,8 @@ package io.ironfence.spring.slice;
 
 import io.ironfence.LockTimeoutException;
 import io.ironfence.WriteGuard;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.data.Owner;
 import io.ironfence.spring.data.OwnerRepository;
 import io.ironfence.spring.data.RepositoryApplication;

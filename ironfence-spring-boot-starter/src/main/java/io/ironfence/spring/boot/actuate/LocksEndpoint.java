@@ -2,8 +2,8 @@ package io.ironfence.spring.boot.actuate;
 
 import io.ironfence.ObservableLock;
 import io.ironfence.spring.LockMonitor;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.NamedLock;
+import io.ironfence.spring.NamedLockRegistry;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

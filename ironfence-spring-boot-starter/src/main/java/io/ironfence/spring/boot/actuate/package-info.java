@@ -1,4 +1,6 @@
-/** The {@code locks} actuator endpoint. * <p>Nothing in this package is null unless marked {@code @Nullable}.
+/**
+ * The {@code locks} actuator endpoint.
+ * <p>Nothing in this package is null unless marked {@code @Nullable}.
  */
 @NullMarked
 package io.ironfence.spring.boot.actuate;

@@ -3,8 +3,8 @@ package io.ironfence.spring.boot.autoconfigure;
 import io.ironfence.Mutex;
 import io.ironfence.RWLock;
 import io.ironfence.spring.KeyedLock;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
+import io.ironfence.spring.NamedLockRegistry;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.support.AutowireCandidateQualifier;

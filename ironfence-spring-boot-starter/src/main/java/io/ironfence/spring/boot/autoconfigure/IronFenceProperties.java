@@ -1,8 +1,8 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockScope;
 import io.ironfence.spring.LockType;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
 import org.jspecify.annotations.Nullable;
@@ -120,41 +120,17 @@ public class IronFenceProperties {
         private @Nullable Duration warnHeldLongerThan;
 
         /**
-         * Where the lock holds: local (this JVM) or cluster (every instance of the service, on
-         * PostgreSQL advisory locks, with module io.ironfence:ironfence-cluster).
-         */
-        private LockScope scope = LockScope.LOCAL;
-
-        public LockScope getScope() {
-            return scope;
-        }
-
-        public void setScope(LockScope scope) {
-            this.scope = scope;
-        }
-
-        /**
          * Whether the name is one lock per key: every annotation on it has a key, and its bean is a
          * KeyedLock that locks by key. When false it is a single lock, and no annotation on it may
          * have a key.
          */
         private boolean keyed = false;
 
-        public boolean isKeyed() {
-            return keyed;
-        }
-
-        public void setKeyed(boolean keyed) {
-            this.keyed = keyed;
-        }
-
-        public @Nullable Duration getWarnHeldLongerThan() {
-            return warnHeldLongerThan;
-        }
-
-        public void setWarnHeldLongerThan(@Nullable Duration warnHeldLongerThan) {
-            this.warnHeldLongerThan = warnHeldLongerThan;
-        }
+        /**
+         * Where the lock holds: local (this JVM) or cluster (every instance of the service, on
+         * PostgreSQL advisory locks, with module io.ironfence:ironfence-cluster).
+         */
+        private LockScope scope = LockScope.LOCAL;
 
         public LockType getType() {
             return type;
@@ -170,6 +146,30 @@ public class IronFenceProperties {
 
         public void setTimeout(@Nullable Duration timeout) {
             this.timeout = timeout;
+        }
+
+        public @Nullable Duration getWarnHeldLongerThan() {
+            return warnHeldLongerThan;
+        }
+
+        public void setWarnHeldLongerThan(@Nullable Duration warnHeldLongerThan) {
+            this.warnHeldLongerThan = warnHeldLongerThan;
+        }
+
+        public boolean isKeyed() {
+            return keyed;
+        }
+
+        public void setKeyed(boolean keyed) {
+            this.keyed = keyed;
+        }
+
+        public LockScope getScope() {
+            return scope;
+        }
+
+        public void setScope(LockScope scope) {
+            this.scope = scope;
         }
     }
 

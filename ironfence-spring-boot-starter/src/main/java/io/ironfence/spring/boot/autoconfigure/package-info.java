@@ -1,4 +1,6 @@
-/** Spring Boot auto-configuration and {@code ironfence.*} properties. * <p>Nothing in this package is null unless marked {@code @Nullable}.
+/**
+ * Spring Boot auto-configuration and {@code ironfence.*} properties.
+ * <p>Nothing in this package is null unless marked {@code @Nullable}.
  */
 @NullMarked
 package io.ironfence.spring.boot.autoconfigure;

@@ -4,9 +4,9 @@ import io.ironfence.Mutex;
 import io.ironfence.RWLock;
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
-import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
+import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
 
