@@ -4,6 +4,8 @@ import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
 
+import org.jspecify.annotations.Nullable;
+
 /** The two kinds of named lock: {@code ironfence.locks.<name>.type}. */
 public enum LockType {
 
@@ -26,6 +28,20 @@ public enum LockType {
             return RWLOCK;
         }
         throw new IllegalArgumentException("Not an IronFence Mutex or RWLock: " + lock);
+    }
+
+    /**
+     * @param beanType the type of a bean (may be null when it cannot be predicted)
+     * @return the kind of lock a bean of that type is, or null if it is no IronFence lock
+     */
+    public static @Nullable LockType ofBeanType(@Nullable Class<?> beanType) {
+        return beanType == null ? null : Mutex.class.isAssignableFrom(beanType) ? MUTEX
+                : RWLock.class.isAssignableFrom(beanType) ? RWLOCK : null;
+    }
+
+    /** @return the class of a lock of this type, for a bean definition */
+    public Class<?> lockClass() {
+        return this == MUTEX ? Mutex.class : RWLock.class;
     }
 
     /** @return the type as written in properties and shown by the actuator endpoint */

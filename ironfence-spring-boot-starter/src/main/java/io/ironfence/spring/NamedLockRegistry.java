@@ -310,8 +310,8 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     public void afterSingletonsInstantiated() {
         definitions.keySet().forEach(this::get);
         if (beanFactory != null) {
-            for (Class<?> type : new Class<?>[] {Mutex.class, RWLock.class}) {
-                for (String name : beanFactory.getBeanNamesForType(type, false, false)) {
+            for (LockType type : LockType.values()) {
+                for (String name : beanFactory.getBeanNamesForType(type.lockClass(), false, false)) {
                     if (!isDeclaredByUs(name)) {
                         get(name);
                     }
@@ -371,12 +371,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         if (!isApplicationBean(name)) {
             return null;
         }
-        Class<?> type = beanFactory.getType(name, false);
-        if (type == null) {
-            return null;
-        }
-        return Mutex.class.isAssignableFrom(type) ? LockType.MUTEX
-                : RWLock.class.isAssignableFrom(type) ? LockType.RWLOCK : null;
+        return LockType.ofBeanType(beanFactory.getType(name, false));
     }
 
     /** Whether the application defines a bean of this name (not one the starter registered for a declared lock). */

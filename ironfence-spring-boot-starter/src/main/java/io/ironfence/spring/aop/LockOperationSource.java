@@ -111,26 +111,25 @@ final class LockOperationSource {
         if (found == null && specific != method) {
             found = Found.on(method);
         }
+        Class<?>[] proxyInterfaces = proxyInterfacesDeclaring(method, proxyClass);
         if (found == null) {
-            found = onProxyInterfaces(method, proxyClass);
+            found = onProxyInterfaces(method, proxyInterfaces);
         }
         if (found == null && Modifier.isPublic(method.getModifiers()) && ClassUtils.isUserLevelMethod(method)) {
             found = onType(targetClass, specific);
             if (found == null) {
                 found = onType(method.getDeclaringClass(), specific);
             }
-            for (Class<?> type : proxyInterfacesDeclaring(method, proxyClass)) {
-                if (found == null) {
-                    found = onType(type, specific);
-                }
+            for (int i = 0; found == null && i < proxyInterfaces.length; i++) {
+                found = onType(proxyInterfaces[i], specific);
             }
         }
         return found != null ? toOperation(found) : null;
     }
 
     /** A proxy interface may redeclare the method with the annotation (a covariant return, say). */
-    private static @Nullable Found onProxyInterfaces(Method method, @Nullable Class<?> proxyClass) {
-        for (Class<?> type : proxyInterfacesDeclaring(method, proxyClass)) {
+    private static @Nullable Found onProxyInterfaces(Method method, Class<?>[] proxyInterfaces) {
+        for (Class<?> type : proxyInterfaces) {
             for (Method declared : type.getMethods()) {
                 if (declared.getName().equals(method.getName())
                         && Arrays.equals(declared.getParameterTypes(), method.getParameterTypes())) {

@@ -1,14 +1,12 @@
 package io.ironfence.spring.boot.autoconfigure;
 
-import io.ironfence.Mutex;
-import io.ironfence.RWLock;
 import io.ironfence.spring.KeyedLock;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLockRegistry;
 
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -55,7 +53,7 @@ final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
                 bean = new RootBeanDefinition(KeyedLock.class);
                 bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).getKeyed(name));
             } else {
-                bean = new RootBeanDefinition(definition.type() == LockType.MUTEX ? Mutex.class : RWLock.class);
+                bean = new RootBeanDefinition(definition.type().lockClass());
                 bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).get(name).getLock());
             }
             bean.addQualifier(new AutowireCandidateQualifier(Qualifier.class, name));
@@ -68,8 +66,7 @@ final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
         if (!beanFactory.containsBeanDefinition(name)) {
             return false;
         }
-        Class<?> type = beanFactory.getType(name, false);
-        return type != null && (Mutex.class.isAssignableFrom(type) || RWLock.class.isAssignableFrom(type));
+        return LockType.ofBeanType(beanFactory.getType(name, false)) != null;
     }
 
     @Override
