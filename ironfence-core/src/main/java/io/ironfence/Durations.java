@@ -21,10 +21,13 @@ final class Durations {
         if (nanos == Long.MAX_VALUE || nanos == Long.MIN_VALUE) {
             return duration.toString(); // past 292 years: no user wrote that in nanoseconds
         }
+        if (nanos == 0L) {
+            return "0ms";
+        }
         String sign = nanos < 0 ? "-" : "";
         long magnitude = Math.abs(nanos);
         for (int unit = 0; unit < UNIT_NANOS.length; unit++) {
-            if (magnitude % UNIT_NANOS[unit] == 0 && (magnitude != 0 || unit == 4)) {
+            if (magnitude % UNIT_NANOS[unit] == 0) {
                 return sign + magnitude / UNIT_NANOS[unit] + UNIT_SUFFIXES[unit];
             }
         }

@@ -140,10 +140,10 @@ abstract class Sync implements ObservableLock {
     private static final int DISPATCHED = 1;
     private static final int DISPATCHED_AND_UNLOCKED = 2;
 
-    static final int UNINTERRUPTIBLY = 0;
-    static final int INTERRUPTIBLY = 1;
-    static final int TRY = 2;
-    static final int TIMED = 3;
+    private static final int UNINTERRUPTIBLY = 0;
+    private static final int INTERRUPTIBLY = 1;
+    private static final int TRY = 2;
+    private static final int TIMED = 3;
 
     private static final VarHandle STATE;
     private static final VarHandle LISTENER;
@@ -206,7 +206,7 @@ abstract class Sync implements ObservableLock {
      * @param nanos the timeout, for {@link #TIMED}
      * @return the guard, or null if a try or a timed wait failed
      */
-    final @Nullable Hold<?> acquire(boolean shared, int how, long nanos) throws InterruptedException {
+    private @Nullable Hold<?> acquire(boolean shared, int how, long nanos) throws InterruptedException {
         if (listener != null) {
             return acquireObserved(shared, how, nanos);
         }
