@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A read-write lock across every instance of a service: many readers in the cluster, or one
@@ -158,9 +159,10 @@ public final class ClusterRWLock {
 
         Request(Cohort cohort, @Nullable Duration timeout) {
             this.cohort = cohort;
-            this.deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0L, saturatedNanos(timeout));
+            long nanos = timeout == null ? 0L : Math.max(0L, saturatedNanos(timeout));
+            this.deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + nanos;
             if (timeout != null) {
-                result.orTimeout(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                result.orTimeout(nanos, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -168,7 +170,7 @@ public final class ClusterRWLock {
             return deadline == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(0L, deadline - System.nanoTime()));
         }
 
-        <L extends Guard<Void>> void onLocal(CompletableFuture<L> local, java.util.function.Consumer<L> granted) {
+        <L extends Guard<Void>> void onLocal(CompletableFuture<L> local, Consumer<L> granted) {
             local.whenComplete((guard, failure) -> {
                 if (failure != null) {
                     cohort.finish();

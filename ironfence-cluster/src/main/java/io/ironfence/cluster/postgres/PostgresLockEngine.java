@@ -276,7 +276,9 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 }
             } finally {
                 pending.remove(this);
-                future.completeExceptionally(new IllegalStateException("withdrawn")); // no-op if it completed
+                if (!future.isDone()) { // a cancel before the wait began ended the request without an answer
+                    future.completeExceptionally(new IllegalStateException("withdrawn"));
+                }
             }
         }
 

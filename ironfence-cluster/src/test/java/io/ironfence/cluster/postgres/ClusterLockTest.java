@@ -95,16 +95,7 @@ class ClusterLockTest extends PostgresTestBase {
         ClusterLock holderSide = new ClusterLock("busy", countingEngine("holder"), 8);
         ClusterLock waiterSide = new ClusterLock("busy", countingEngine("waiters"), 8);
         ClusterGuard held = holderSide.lockInterruptibly(7L);
-        for (int i = 0; i < 50; i++) {
-            List<CompletableFuture<ClusterGuard>> waiting = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                waiting.add(waiterSide.lockAsync(7L, w % 2 == 0 ? Duration.ofMillis(5) : null));
-            }
-            assertThat(waiterSide.tryLock(7L, Duration.ofMillis(2))).isEmpty();
-            waiting.forEach(future -> future.cancel(false));
-            CompletableFuture.allOf(waiting.stream().map(future -> future.handle((guard, failure) -> null))
-                    .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        }
+        giveUpInRounds(50, timeout -> waiterSide.lockAsync(7L, timeout), timeout -> waiterSide.tryLock(7L, timeout));
         await().atMost(Duration.ofSeconds(10)).until(() -> waiterSide.getLiveKeyCount() == 0);
         held.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);

@@ -160,16 +160,7 @@ class ClusterRWLockTest extends PostgresTestBase {
         ClusterRWLock writerSide = new ClusterRWLock("patience", countingEngine("patient-writer"), 8);
         ClusterRWLock readerSide = new ClusterRWLock("patience", countingEngine("impatient-readers"), 8);
         ClusterWriteGuard held = writerSide.writeInterruptibly(9L);
-        for (int i = 0; i < 50; i++) {
-            List<CompletableFuture<ClusterReadGuard>> waiting = new ArrayList<>();
-            for (int r = 0; r < 4; r++) {
-                waiting.add(readerSide.readAsync(9L, r % 2 == 0 ? Duration.ofMillis(5) : null));
-            }
-            assertThat(readerSide.tryRead(9L, Duration.ofMillis(2))).isEmpty();
-            waiting.forEach(future -> future.cancel(false));
-            CompletableFuture.allOf(waiting.stream().map(future -> future.handle((guard, failure) -> null))
-                    .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        }
+        giveUpInRounds(50, timeout -> readerSide.readAsync(9L, timeout), timeout -> readerSide.tryRead(9L, timeout));
         await().atMost(Duration.ofSeconds(10)).until(() -> readerSide.getLiveKeyCount() == 0);
         held.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.advisoryLocks() == 0);

@@ -1,6 +1,9 @@
 package io.ironfence.cluster.postgres;
 
+import io.ironfence.cluster.ClusterGuard;
+
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -8,9 +11,12 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -45,6 +51,36 @@ abstract class PostgresTestBase {
                 .withInstanceId(name + "-" + run).withHeartbeat(Duration.ofMillis(200)));
         engines.add(engine);
         return engine;
+    }
+
+    /** Starts a request for the lock under test, with a timeout or (null) without. */
+    @FunctionalInterface
+    interface Request {
+        CompletableFuture<? extends ClusterGuard> start(@Nullable Duration timeout);
+    }
+
+    /** Waits for the lock under test at most the timeout. */
+    @FunctionalInterface
+    interface Attempt {
+        Optional<? extends ClusterGuard> within(Duration timeout) throws InterruptedException;
+    }
+
+    /**
+     * While the lock is held elsewhere: rounds of four queued requests (two with a 5 ms timeout,
+     * two without), a 2 ms attempt that must fail, and every request cancelled. The caller then
+     * checks that nothing was left behind.
+     */
+    static void giveUpInRounds(int rounds, Request request, Attempt attempt) throws Exception {
+        for (int i = 0; i < rounds; i++) {
+            List<CompletableFuture<? extends ClusterGuard>> waiting = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                waiting.add(request.start(r % 2 == 0 ? Duration.ofMillis(5) : null));
+            }
+            assertThat(attempt.within(Duration.ofMillis(2))).isEmpty();
+            waiting.forEach(future -> future.cancel(false));
+            CompletableFuture.allOf(waiting.stream().map(future -> future.handle((guard, failure) -> null))
+                    .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** @return the engine of a new instance, counting its remote requests */
