@@ -142,7 +142,7 @@ class ClusterRWLockTest extends PostgresTestBase {
         ClusterWriteGuard write = local.writeInterruptibly(null);
         CompletableFuture<ClusterReadGuard> localReader = local.readAsync(null, null);
         CompletableFuture<ClusterWriteGuard> otherWriter = other.writeAsync(null, null);
-        await().until(() -> server.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1);
+        await().until(() -> server.waitingAdvisoryLocks() == 1);
         assertThat(localReader).isNotDone();
         ClusterReadGuard read = write.downgrade();
         ClusterReadGuard second = localReader.get(10, TimeUnit.SECONDS); // let in beside the downgraded holder

@@ -11,7 +11,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -69,7 +68,6 @@ class PostgresLockEngineTest extends PostgresTestBase {
         assertThat(server.advisoryLocks()).isZero();
     }
 
-
     @Test
     void sharedHoldsShareAndAQueuedWriterIsNotPassedByNewReaders() throws Exception {
         PostgresLockEngine a = engine("reader-a");
@@ -78,19 +76,15 @@ class PostgresLockEngineTest extends PostgresTestBase {
         RemoteHold first = a.acquire(key, true, null).get(10, TimeUnit.SECONDS);
         RemoteHold second = b.acquire(key, true, null).get(10, TimeUnit.SECONDS); // readers share
         CompletableFuture<RemoteHold> writer = c.acquire(key, false, null);
-        await().until(() -> waitingAdvisoryLocks() == 1);
+        await().until(() -> server.waitingAdvisoryLocks() == 1);
         CompletableFuture<RemoteHold> lateReader = a.acquire(key, true, null);
-        await().until(() -> waitingAdvisoryLocks() == 2); // queued behind the writer, not beside the readers
+        await().until(() -> server.waitingAdvisoryLocks() == 2); // queued behind the writer, not beside the readers
         first.close();
         second.close();
         RemoteHold written = writer.get(10, TimeUnit.SECONDS);
         assertThat(lateReader).isNotDone();
         written.close();
         lateReader.get(10, TimeUnit.SECONDS).close();
-    }
-
-    private long waitingAdvisoryLocks() throws SQLException {
-        return server.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
     }
 
     @Test
@@ -101,7 +95,7 @@ class PostgresLockEngineTest extends PostgresTestBase {
         RemoteHold exclusive = holder.acquire(key, false, null).get(10, TimeUnit.SECONDS);
         long token = exclusive.fencingToken();
         CompletableFuture<RemoteHold> queuedWriter = writer.acquire(key, false, null);
-        await().until(() -> waitingAdvisoryLocks() == 1);
+        await().until(() -> server.waitingAdvisoryLocks() == 1);
         RemoteHold shared = exclusive.downgrade();
         assertThat(exclusive.isValid()).isFalse();
         assertThat(shared.shared()).isTrue();
@@ -113,7 +107,7 @@ class PostgresLockEngineTest extends PostgresTestBase {
         shared.close();
         RemoteHold written = queuedWriter.get(10, TimeUnit.SECONDS);
         CompletableFuture<RemoteHold> queuedReader = reader.acquire(key, true, null);
-        await().until(() -> waitingAdvisoryLocks() == 1);
+        await().until(() -> server.waitingAdvisoryLocks() == 1);
         RemoteHold readsNow = written.downgrade(); // readers queued behind the writer get in beside it
         queuedReader.get(10, TimeUnit.SECONDS).close();
         readsNow.close();

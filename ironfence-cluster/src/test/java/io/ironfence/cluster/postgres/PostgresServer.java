@@ -89,6 +89,11 @@ final class PostgresServer {
         return count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted");
     }
 
+    /** @return the number of advisory lock requests waiting now */
+    long waitingAdvisoryLocks() throws SQLException {
+        return count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    }
+
     /** @return the number of sessions named {@code applicationName} */
     long sessionsOf(String applicationName) throws SQLException {
         try (Connection c = connect();
