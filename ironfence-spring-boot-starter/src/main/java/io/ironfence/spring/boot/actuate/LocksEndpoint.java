@@ -60,8 +60,9 @@ public class LocksEndpoint {
      *
      * @param type             mutex or rwlock
      * @param holders          holds now (each reader counts), over all keys: the holds the monitor
-     *                         lists at one instant (the {@code ironfence.lock.holders} gauge reads the
-     *                         locks' own counts, which can differ by holds being granted or released)
+     *                         lists in one look (a weakly consistent one: a hold released and the next
+     *                         one taken during the look may both be counted; the
+     *                         {@code ironfence.lock.holders} gauge reads the locks' own counts)
      * @param waiting          requests waiting now, over all keys
      * @param acquisitions     grants since start-up
      * @param contended        grants that had to wait

@@ -131,7 +131,9 @@ class LocksEndpointTest {
                 }
                 for (int sample = 0; sample < 2_000; sample++) {
                     LocksEndpoint.LockDetailsDescriptor details = endpoint.lock("catalogue");
-                    assertThat(details.holders()).isEqualTo(details.currentHolders().size()).isBetween(0, 3);
+                    // One look gives both; it is weakly consistent, so a reader's released hold and its
+                    // next one may both be in it: the count is the list's length, not at most 3.
+                    assertThat(details.holders()).isEqualTo(details.currentHolders().size());
                     assertThat(details.oldestHoldMillis() == null).isEqualTo(details.holders() == 0);
                 }
                 stop.set(true);
