@@ -18,7 +18,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Micrometer meters of one named lock, or of a group of locks reported under one name (the
@@ -70,7 +72,8 @@ public final class LockMetrics implements MeterBinder {
 
     private final String name;
     private final boolean shared;
-    private final Supplier<? extends Iterable<? extends ObservableLock>> locks;
+    private final IntSupplier waiting;
+    private final IntSupplier holders;
     private final Tags tags;
     private final List<Meters> bound = new CopyOnWriteArrayList<>();
     private final LockListener listener = new Recorder();
@@ -87,10 +90,34 @@ public final class LockMetrics implements MeterBinder {
      */
     public LockMetrics(String name, boolean shared, Supplier<? extends Iterable<? extends ObservableLock>> locks,
             Iterable<Tag> tags) {
+        this(name, shared, () -> sum(locks.get(), ObservableLock::getQueueLength),
+                () -> sum(locks.get(), ObservableLock::getHolderCount), tags);
+    }
+
+    /**
+     * Meters for locks whose waiters and holders are counted elsewhere (cluster locks count the
+     * waits at the server too). Attach {@link #listener()} to whatever reports the locks' events.
+     *
+     * @param name    the {@code lock} tag
+     * @param shared  whether the locks can be held in shared mode
+     * @param waiting the requests waiting now, for {@link #WAITING}
+     * @param holders the holders now, for {@link #HOLDERS}
+     * @param tags    extra tags for every meter
+     */
+    public LockMetrics(String name, boolean shared, IntSupplier waiting, IntSupplier holders, Iterable<Tag> tags) {
         this.name = name;
         this.shared = shared;
-        this.locks = locks;
+        this.waiting = waiting;
+        this.holders = holders;
         this.tags = Tags.of(LOCK_TAG, name).and(tags);
+    }
+
+    private static int sum(Iterable<? extends ObservableLock> locks, ToIntFunction<ObservableLock> count) {
+        int sum = 0;
+        for (ObservableLock lock : locks) {
+            sum += count.applyAsInt(lock);
+        }
+        return sum;
     }
 
     /**
@@ -134,19 +161,11 @@ public final class LockMetrics implements MeterBinder {
     }
 
     private double waiting() {
-        int sum = 0;
-        for (ObservableLock lock : locks.get()) {
-            sum += lock.getQueueLength();
-        }
-        return sum;
+        return waiting.getAsInt();
     }
 
     private double holders() {
-        int sum = 0;
-        for (ObservableLock lock : locks.get()) {
-            sum += lock.getHolderCount();
-        }
-        return sum;
+        return holders.getAsInt();
     }
 
     /** One registry's meters, looked up once: recording is an array index and a record call. */
