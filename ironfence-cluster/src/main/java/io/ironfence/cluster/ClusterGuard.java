@@ -14,7 +14,10 @@ public interface ClusterGuard extends Guard<Void> {
     /** @return whether the cluster lock is still held: false once closed, or once its remote hold is found lost */
     boolean isValid();
 
-    /** @return completes when the remote hold behind this guard is found lost */
+    /**
+     * @return completes when the remote hold behind this guard is found lost while the guard holds
+     *         it; never for a guard closed before (each call returns a new future)
+     */
     CompletableFuture<Void> whenLost();
 
     /**

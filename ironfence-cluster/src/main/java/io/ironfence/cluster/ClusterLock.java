@@ -1,5 +1,7 @@
 package io.ironfence.cluster;
 
+import io.ironfence.spi.LockListener;
+
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -29,7 +31,43 @@ public final class ClusterLock {
      *                         waiter before it releases it remotely (0: always release remotely)
      */
     public ClusterLock(String name, ClusterLockEngine engine, int maxLocalHandoffs) {
-        this.lock = new ClusterRWLock(name, engine, maxLocalHandoffs);
+        this(name, engine, maxLocalHandoffs, LiveKeyLimit.unlimited());
+    }
+
+    /**
+     * @param name             the lock's name, the same on every instance
+     * @param engine           the engine of the remote locks
+     * @param maxLocalHandoffs how many times in a row a release may pass the remote hold to a local
+     *                         waiter before it releases it remotely (0: always release remotely)
+     * @param liveKeys         the limit on live keys this lock shares with others
+     */
+    public ClusterLock(String name, ClusterLockEngine engine, int maxLocalHandoffs, LiveKeyLimit liveKeys) {
+        this.lock = new ClusterRWLock(name, engine, maxLocalHandoffs, liveKeys);
+    }
+
+    /** @param listener sees every request, grant, release and give-up, as for {@link ClusterRWLock#addListener} */
+    public void addListener(LockListener listener) {
+        lock.addListener(listener);
+    }
+
+    /** @param listener sees the remote side, as for {@link ClusterRWLock#addRemoteListener} */
+    public void addRemoteListener(RemoteLockListener listener) {
+        lock.addRemoteListener(listener);
+    }
+
+    /** @return requests waiting now, in the local queue or at the server */
+    public int getWaitingCount() {
+        return lock.getWaitingCount();
+    }
+
+    /** @return holds now (at most one) */
+    public int getHolderCount() {
+        return lock.getHolderCount();
+    }
+
+    /** @return how many times a release kept the remote hold for a local waiter */
+    public long getLocalHandoffs() {
+        return lock.getLocalHandoffs();
     }
 
     /** @return the lock's name */

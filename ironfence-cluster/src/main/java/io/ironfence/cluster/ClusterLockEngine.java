@@ -3,6 +3,8 @@ package io.ironfence.cluster;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
@@ -34,6 +36,28 @@ public interface ClusterLockEngine extends AutoCloseable {
 
     /** @return the number of sessions the engine has open now (held, waiting or idle) */
     int openSessions();
+
+    /**
+     * Asks the server who holds and who waits for a key, every instance included, for operators.
+     *
+     * @param lockKey the 64-bit key
+     * @return holders first, then waiters; empty if the engine cannot tell
+     */
+    default List<RemoteHolder> describe(long lockKey) {
+        return List.of();
+    }
+
+    /**
+     * A holder of, or a waiter for, a remote lock, as the server sees it.
+     *
+     * @param instance the instance's id (for PostgreSQL, the session's {@code application_name})
+     * @param shared   whether it holds or wants a shared hold
+     * @param granted  whether it holds the lock, else it waits
+     * @param session  the server's id of the session (for PostgreSQL, its process id)
+     * @param since    when the session last changed state (about when it got or asked for the lock), if known
+     */
+    record RemoteHolder(String instance, boolean shared, boolean granted, int session, @Nullable Instant since) {
+    }
 
     /** Releases every hold and closes every session. */
     @Override

@@ -4,7 +4,11 @@ import io.ironfence.Guard;
 import io.ironfence.RWLock;
 import io.ironfence.ReadGuard;
 import io.ironfence.WriteGuard;
+import io.ironfence.ObservableLock;
 import io.ironfence.cluster.ClusterLockEngine.RemoteHold;
+import io.ironfence.spi.LockListener;
+import io.ironfence.spi.LockMode;
+import io.ironfence.spi.WaitOutcome;
 
 import org.jspecify.annotations.Nullable;
 
@@ -12,14 +16,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -40,6 +48,12 @@ import java.util.function.Consumer;
  * <p>
  * The remote state of a cohort is guarded by a small lock of its own, held for a few field writes
  * only (never across a remote call), because several local readers act on it at once.
+ *
+ * <h2>Observation</h2>
+ * {@link #addListener listeners} see the lock as callers do: a request, then its grant once the
+ * local queue <em>and</em> the server granted it (or its give-up), then its release. The lock
+ * argument of each event is the key's local lock, whose identity is stable while the key is in use.
+ * {@link #getWaitingCount()} and {@link #getHolderCount()} count the same way.
  */
 public final class ClusterRWLock {
 
@@ -48,21 +62,77 @@ public final class ClusterRWLock {
     private final String name;
     private final ClusterLockEngine engine;
     private final int maxLocalHandoffs;
+    private final LiveKeyLimit liveKeys;
     private final ConcurrentHashMap<Object, Cohort> cohorts = new ConcurrentHashMap<>();
+    private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<RemoteLockListener> remoteListeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger holders = new AtomicInteger();
+    private final LongAdder localHandoffs = new LongAdder();
 
     /**
+     * A lock with no limit on its live keys.
+     *
      * @param name             the lock's name, the same on every instance
      * @param engine           the engine of the remote locks
      * @param maxLocalHandoffs how many times in a row a writer's release may keep the remote
      *                         exclusive hold for the next local holder
      */
     public ClusterRWLock(String name, ClusterLockEngine engine, int maxLocalHandoffs) {
+        this(name, engine, maxLocalHandoffs, LiveKeyLimit.unlimited());
+    }
+
+    /**
+     * @param name             the lock's name, the same on every instance
+     * @param engine           the engine of the remote locks
+     * @param maxLocalHandoffs how many times in a row a writer's release may keep the remote
+     *                         exclusive hold for the next local holder
+     * @param liveKeys         the limit on live keys this lock shares with others (each live key may
+     *                         use a connection and a slot of the server's lock table)
+     */
+    public ClusterRWLock(String name, ClusterLockEngine engine, int maxLocalHandoffs, LiveKeyLimit liveKeys) {
         if (maxLocalHandoffs < 0) {
             throw new IllegalArgumentException("max-local-handoffs must not be negative, was " + maxLocalHandoffs);
         }
         this.name = name;
-        this.engine = engine;
+        this.engine = new ObservedEngine(engine, name, remoteListeners);
         this.maxLocalHandoffs = maxLocalHandoffs;
+        this.liveKeys = liveKeys;
+    }
+
+    /**
+     * Attaches a listener that sees every request, grant, release and give-up of this lock (see
+     * the class description). Attach listeners before the lock is used.
+     *
+     * @param listener the listener
+     */
+    public void addListener(LockListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Attaches a listener to the remote side: requests to the server, remote holds and their loss.
+     * Attach listeners before the lock is used.
+     *
+     * @param listener the listener
+     */
+    public void addRemoteListener(RemoteLockListener listener) {
+        remoteListeners.add(listener);
+    }
+
+    /** @return requests waiting now, in the local queue or at the server */
+    public int getWaitingCount() {
+        return waiting.get();
+    }
+
+    /** @return holds now (each local reader counts) */
+    public int getHolderCount() {
+        return holders.get();
+    }
+
+    /** @return how many times a release kept the remote exclusive hold for a local waiter */
+    public long getLocalHandoffs() {
+        return localHandoffs.sum();
     }
 
     /** @return the lock's name */
@@ -83,10 +153,14 @@ public final class ClusterRWLock {
      * @return the future of the guard; cancelling it withdraws the request
      */
     public CompletableFuture<ClusterReadGuard> readAsync(@Nullable Object key, @Nullable Duration timeout) {
-        Request<ClusterReadGuard> request = start(key, timeout);
+        return read(key, timeout, true).result;
+    }
+
+    private Request<ClusterReadGuard> read(@Nullable Object key, @Nullable Duration timeout, boolean async) {
+        Request<ClusterReadGuard> request = start(key, timeout, LockMode.SHARED, async);
         CompletableFuture<ReadGuard<Void>> local = request.cohort.local.readAsync();
         request.onLocal(local, guard -> request.cohort.takeShared(guard, request));
-        return request.result;
+        return request;
     }
 
     /**
@@ -97,47 +171,66 @@ public final class ClusterRWLock {
      * @return the future of the guard; cancelling it withdraws the request
      */
     public CompletableFuture<ClusterWriteGuard> writeAsync(@Nullable Object key, @Nullable Duration timeout) {
-        Request<ClusterWriteGuard> request = start(key, timeout);
+        return write(key, timeout, true).result;
+    }
+
+    private Request<ClusterWriteGuard> write(@Nullable Object key, @Nullable Duration timeout, boolean async) {
+        Request<ClusterWriteGuard> request = start(key, timeout, LockMode.EXCLUSIVE, async);
         CompletableFuture<WriteGuard<Void>> local = request.cohort.local.writeAsync();
         request.onLocal(local, guard -> request.cohort.takeExclusive(guard, request));
-        return request.result;
+        return request;
     }
 
     /** Waits, interruptibly, for a read hold of the key. */
     public ClusterReadGuard readInterruptibly(@Nullable Object key) throws InterruptedException {
-        return await(readAsync(key, null)).orElseThrow();
+        return await(read(key, null, false)).orElseThrow();
     }
 
     /** Waits at most {@code timeout} for a read hold of the key; empty on timeout. */
     public Optional<ClusterReadGuard> tryRead(@Nullable Object key, Duration timeout) throws InterruptedException {
-        return await(readAsync(key, timeout));
+        return await(read(key, timeout, false));
     }
 
     /** Waits, interruptibly, for the write lock of the key. */
     public ClusterWriteGuard writeInterruptibly(@Nullable Object key) throws InterruptedException {
-        return await(writeAsync(key, null)).orElseThrow();
+        return await(write(key, null, false)).orElseThrow();
     }
 
     /** Waits at most {@code timeout} for the write lock of the key; empty on timeout. */
     public Optional<ClusterWriteGuard> tryWrite(@Nullable Object key, Duration timeout) throws InterruptedException {
-        return await(writeAsync(key, timeout));
+        return await(write(key, timeout, false));
     }
 
-    private <G> Request<G> start(@Nullable Object key, @Nullable Duration timeout) {
+    private <G extends HoldGuard<?>> Request<G> start(@Nullable Object key, @Nullable Duration timeout, LockMode mode,
+            boolean async) {
         long lockKey = ClusterLockKeys.of(name, key);
         Cohort cohort = cohorts.compute(key != null ? key : SINGLE, (k, existing) -> {
-            Cohort c = existing != null ? existing : new Cohort(k, lockKey);
+            Cohort c = existing;
+            if (c == null) {
+                liveKeys.take(name); // throws when the instance has too many live keys: nothing is changed then
+                c = new Cohort(k, lockKey);
+            }
             c.users++;
             return c;
         });
-        return new Request<>(cohort, timeout);
+        return new Request<>(cohort, timeout, mode, async);
     }
 
-    private static <G> Optional<G> await(CompletableFuture<G> future) throws InterruptedException {
+    /** A blocking wait: the grant is announced on the waiting thread, which holds the lock from then on. */
+    private <G extends HoldGuard<?>> Optional<G> await(Request<G> request) throws InterruptedException {
+        CompletableFuture<G> future = request.result;
+        G guard;
         try {
-            return Optional.of(future.get());
+            guard = future.get();
         } catch (InterruptedException e) {
-            future.cancel(false);
+            request.interrupted = true;
+            if (!future.cancel(false)) {
+                G granted = future.getNow(null);
+                if (granted != null) {
+                    request.reportGiveUp(WaitOutcome.INTERRUPTED); // granted as the interrupt came: never the caller's
+                    granted.close();
+                }
+            }
             throw e;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TimeoutException) {
@@ -145,22 +238,51 @@ public final class ClusterRWLock {
             }
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new CompletionException(e.getCause());
         }
+        request.announce(guard);
+        return Optional.of(guard);
     }
 
-    /** One caller's request: its result, its deadline, and its own remote request if it made one. */
+    private void fire(Consumer<LockListener> event) {
+        for (LockListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                System.getLogger("io.ironfence").log(System.Logger.Level.WARNING, "A listener of cluster lock '"
+                        + name + "' failed; the lock is not affected", e);
+            }
+        }
+    }
+
+    /**
+     * One caller's request: its result, its deadline, its own remote request if it made one, and
+     * how it ends for listeners: exactly one grant or one give-up, whichever comes first.
+     */
     private final class Request<G> {
 
         final Cohort cohort;
         final CompletableFuture<G> result = new CompletableFuture<>();
         final long deadline;
+        final LockMode mode;
+        final boolean async;
+        final long requestNanos = System.nanoTime();
         final AtomicReference<CompletableFuture<RemoteHold>> remoteRequest = new AtomicReference<>();
         /** Claimed once: by the grant, or by the give-up, of a reader waiting for the shared hold. */
         final AtomicBoolean claimed = new AtomicBoolean();
+        /** Set once the request is granted (announced) or given up, for listeners. */
+        final AtomicBoolean ended = new AtomicBoolean();
+        /** Whether the request queued behind local holders (contended). */
+        volatile boolean queuedLocally;
+        /** Set by a blocking waiter before it withdraws on an interrupt. */
+        volatile boolean interrupted;
 
-        Request(Cohort cohort, @Nullable Duration timeout) {
+        Request(Cohort cohort, @Nullable Duration timeout, LockMode mode, boolean async) {
             this.cohort = cohort;
+            this.mode = mode;
+            this.async = async;
             long nanos = timeout == null ? 0L : Math.max(0L, saturatedNanos(timeout));
-            this.deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + nanos;
+            this.deadline = timeout == null ? Long.MAX_VALUE : requestNanos + nanos;
+            waiting.incrementAndGet();
+            fire(listener -> listener.onRequest(cohort.local, mode, requestNanos));
             if (timeout != null) {
                 result.orTimeout(nanos, TimeUnit.NANOSECONDS);
             }
@@ -170,7 +292,28 @@ public final class ClusterRWLock {
             return deadline == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(0L, deadline - System.nanoTime()));
         }
 
+        /** Tells listeners of the grant, unless the request was given up first. */
+        void announce(HoldGuard<?> guard) {
+            if (ended.compareAndSet(false, true)) {
+                guard.grantNanos = System.nanoTime();
+                guard.announced = true;
+                waiting.decrementAndGet();
+                holders.incrementAndGet();
+                fire(listener -> listener.onAcquire(cohort.local, guard, mode, requestNanos, guard.grantNanos,
+                        queuedLocally, async));
+            }
+        }
+
+        void reportGiveUp(WaitOutcome outcome) {
+            if (ended.compareAndSet(false, true)) {
+                waiting.decrementAndGet();
+                long now = System.nanoTime();
+                fire(listener -> listener.onGiveUp(cohort.local, mode, outcome, requestNanos, now));
+            }
+        }
+
         <L extends Guard<Void>> void onLocal(CompletableFuture<L> local, Consumer<L> granted) {
+            queuedLocally = !local.isDone();
             local.whenComplete((guard, failure) -> {
                 if (failure != null) {
                     cohort.finish();
@@ -185,6 +328,9 @@ public final class ClusterRWLock {
             });
             result.whenComplete((value, failure) -> {
                 if (failure != null) {
+                    reportGiveUp(failure instanceof TimeoutException ? WaitOutcome.TIMEOUT
+                            : failure instanceof CancellationException && interrupted ? WaitOutcome.INTERRUPTED
+                            : WaitOutcome.CANCELLED); // cancelled, or the server failed it
                     local.cancel(false);
                     CompletableFuture<RemoteHold> remote = remoteRequest.get();
                     if (remote != null) {
@@ -193,6 +339,18 @@ public final class ClusterRWLock {
                     cohort.readerGaveUp(this);
                 }
             });
+        }
+
+        /** Completes the request with the guard; an async grant is announced first, a blocking one by its waiter. */
+        void grant(HoldGuard<?> guard) {
+            if (async) {
+                announce(guard); // before complete: the caller may close the guard as soon as it has it
+            }
+            @SuppressWarnings("unchecked")
+            G typed = (G) guard;
+            if (!result.complete(typed)) {
+                guard.close();
+            }
         }
     }
 
@@ -398,10 +556,7 @@ public final class ClusterRWLock {
         }
 
         private void grantRead(Request<ClusterReadGuard> request, ReadGuard<Void> localGuard, Remote remote) {
-            ClusterReadGuard guard = new ClusterReadGuard(this, localGuard, remote);
-            if (!request.result.complete(guard)) {
-                guard.close();
-            }
+            request.grant(new ClusterReadGuard(this, localGuard, remote, request.async));
         }
 
         /** As the local writer (no local reader holds now): uses a kept exclusive hold, or requests one. */
@@ -457,10 +612,7 @@ public final class ClusterRWLock {
 
         private void grantWrite(Request<ClusterWriteGuard> request, WriteGuard<Void> localGuard, Remote remote,
                 boolean handedOff) {
-            ClusterWriteGuard guard = new ClusterWriteGuard(this, localGuard, remote, handedOff);
-            if (!request.result.complete(guard)) {
-                guard.close();
-            }
+            request.grant(new ClusterWriteGuard(this, localGuard, remote, handedOff, request.async));
         }
 
         /**
@@ -480,6 +632,7 @@ public final class ClusterRWLock {
                                 && local.getQueueLength() > 0 && sharedWait == null;
                         if (kept) {
                             handoffs++;
+                            localHandoffs.increment();
                             remote.joins = 0;
                         } else {
                             current = null;
@@ -533,7 +686,13 @@ public final class ClusterRWLock {
         }
 
         void finish() {
-            cohorts.computeIfPresent(key, (k, cohort) -> --cohort.users == 0 && cohort.current == null ? null : cohort);
+            cohorts.computeIfPresent(key, (k, cohort) -> {
+                if (--cohort.users == 0 && cohort.current == null) {
+                    liveKeys.give();
+                    return null;
+                }
+                return cohort;
+            });
         }
     }
 
@@ -543,12 +702,27 @@ public final class ClusterRWLock {
         final Cohort cohort;
         final L localGuard;
         final Remote remote;
+        final LockMode mode;
+        final boolean async;
         final AtomicBoolean closed = new AtomicBoolean();
+        /** Whether listeners were told of the grant, and when it was: then they are told of the release. */
+        volatile boolean announced;
+        long grantNanos;
 
-        HoldGuard(Cohort cohort, L localGuard, Remote remote) {
+        HoldGuard(Cohort cohort, L localGuard, Remote remote, LockMode mode, boolean async) {
             this.cohort = cohort;
             this.localGuard = localGuard;
             this.remote = remote;
+            this.mode = mode;
+            this.async = async;
+        }
+
+        void reportRelease() {
+            if (announced) {
+                holders.decrementAndGet();
+                long now = System.nanoTime();
+                fire(listener -> listener.onRelease(cohort.local, this, mode, grantNanos, now));
+            }
         }
 
         @Override
@@ -562,15 +736,23 @@ public final class ClusterRWLock {
             return !closed.get() && remote.hold.isValid();
         }
 
+        /** A loss after this guard let go (of a hold it passed on) is not this holder's. */
         @Override
         public CompletableFuture<Void> whenLost() {
-            return remote.hold.whenLost();
+            CompletableFuture<Void> lost = new CompletableFuture<>();
+            remote.hold.whenLost().thenRun(() -> {
+                if (!closed.get()) {
+                    lost.complete(null);
+                }
+            });
+            return lost;
         }
 
         /** Releases the hold, or passes it to a local waiter. Idempotent. */
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
+                reportRelease(); // before the release, so that the next holder's grant comes after it
                 cohort.release(localGuard, remote);
             }
         }
@@ -585,8 +767,8 @@ public final class ClusterRWLock {
     /** A read hold of the cluster lock, sharing the remote hold with the instance's other local readers. */
     public final class ClusterReadGuard extends HoldGuard<ReadGuard<Void>> {
 
-        ClusterReadGuard(Cohort cohort, ReadGuard<Void> localGuard, Remote remote) {
-            super(cohort, localGuard, remote);
+        ClusterReadGuard(Cohort cohort, ReadGuard<Void> localGuard, Remote remote, boolean async) {
+            super(cohort, localGuard, remote, LockMode.SHARED, async);
         }
 
         @Override
@@ -601,8 +783,9 @@ public final class ClusterRWLock {
         private final boolean handedOff;
         private volatile long token = Long.MIN_VALUE;
 
-        ClusterWriteGuard(Cohort cohort, WriteGuard<Void> localGuard, Remote remote, boolean handedOff) {
-            super(cohort, localGuard, remote);
+        ClusterWriteGuard(Cohort cohort, WriteGuard<Void> localGuard, Remote remote, boolean handedOff,
+                boolean async) {
+            super(cohort, localGuard, remote, LockMode.EXCLUSIVE, async);
             this.handedOff = handedOff;
         }
 
@@ -643,8 +826,17 @@ public final class ClusterRWLock {
             } finally {
                 cohort.state.unlock();
             }
+            reportRelease(); // as a local downgrade does: the write hold ends, a read hold begins
             ReadGuard<Void> localRead = localGuard.downgrade(); // lets the queued local readers in
-            return new ClusterReadGuard(cohort, localRead, shared);
+            ClusterReadGuard read = new ClusterReadGuard(cohort, localRead, shared, async);
+            if (announced) {
+                read.grantNanos = System.nanoTime();
+                read.announced = true;
+                holders.incrementAndGet();
+                fire(listener -> listener.onAcquire(cohort.local, read, LockMode.SHARED, read.grantNanos,
+                        read.grantNanos, false, async));
+            }
+            return read;
         }
     }
 

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -124,6 +125,10 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         public Settings withHeartbeat(Duration heartbeat) {
             return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
         }
+
+        public Settings withConnectTimeout(Duration connectTimeout) {
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+        }
     }
 
     private final Settings settings;
@@ -201,6 +206,35 @@ public final class PostgresLockEngine implements ClusterLockEngine {
     @Override
     public int openSessions() {
         return open.get();
+    }
+
+    /**
+     * Asks the server who holds and who waits for the key: {@code pg_locks} joined with
+     * {@code pg_stat_activity}, whose {@code application_name} is each instance's id. Opens a
+     * short-lived session of its own (outside {@code max-connections}): it is for operators, not
+     * for the lock path.
+     */
+    @Override
+    public List<RemoteHolder> describe(long lockKey) {
+        String sql = "SELECT a.application_name, l.mode, l.granted, a.pid, a.state_change FROM pg_locks l "
+                + "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objsubid = 1 "
+                + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                + "AND l.classid::bigint = ? AND l.objid::bigint = ? ORDER BY l.granted DESC, a.state_change";
+        List<RemoteHolder> found = new ArrayList<>();
+        try (Connection c = connect(); PreparedStatement statement = c.prepareStatement(sql)) {
+            statement.setLong(1, lockKey >>> 32);
+            statement.setLong(2, lockKey & 0xFFFF_FFFFL);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    java.sql.Timestamp since = rows.getTimestamp(5);
+                    found.add(new RemoteHolder(rows.getString(1), "ShareLock".equals(rows.getString(2)),
+                            rows.getBoolean(3), rows.getInt(4), since != null ? since.toInstant() : null));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot ask the cluster lock database who holds the lock: " + e.getMessage(), e);
+        }
+        return found;
     }
 
     @Override

@@ -27,9 +27,9 @@ import java.util.stream.Stream;
  * <p>
  * Without PostgreSQL installed the tests are skipped, saying how to enable them, unless the
  * environment variable {@code IRONFENCE_POSTGRES_REQUIRED=true} is set (CI sets it): then a missing
- * or broken server fails them.
+ * or broken server fails them. Public (and in the test jar) for the starter's cluster tests.
  */
-final class PostgresServer {
+public final class PostgresServer {
 
     private static final boolean REQUIRED = "true".equalsIgnoreCase(System.getenv("IRONFENCE_POSTGRES_REQUIRED"));
     private static volatile PostgresServer shared;
@@ -48,7 +48,7 @@ final class PostgresServer {
     }
 
     /** @return the running server, started on first use; skips (or fails, in CI) without PostgreSQL */
-    static synchronized PostgresServer get() {
+    public static synchronized PostgresServer get() {
         if (shared != null) {
             return shared;
         }
@@ -71,31 +71,31 @@ final class PostgresServer {
         throw new AssertionError("unreachable");
     }
 
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 
-    String username() {
+    public String username() {
         return "postgres";
     }
 
     /** A plain connection for the test's own looks at the server (pg_locks, pg_stat_activity). */
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(url(), username(), "");
     }
 
     /** @return the number of advisory locks granted now, in any session */
-    long advisoryLocks() throws SQLException {
+    public long advisoryLocks() throws SQLException {
         return count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted");
     }
 
     /** @return the number of advisory lock requests waiting now */
-    long waitingAdvisoryLocks() throws SQLException {
+    public long waitingAdvisoryLocks() throws SQLException {
         return count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
     }
 
     /** @return the number of sessions named {@code applicationName} */
-    long sessionsOf(String applicationName) throws SQLException {
+    public long sessionsOf(String applicationName) throws SQLException {
         try (Connection c = connect();
              var query = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
             query.setString(1, applicationName);
@@ -107,7 +107,7 @@ final class PostgresServer {
     }
 
     /** Terminates the sessions of an instance, as an administrator or a failing network would. */
-    long terminateSessionsOf(String applicationName) throws SQLException {
+    public long terminateSessionsOf(String applicationName) throws SQLException {
         try (Connection c = connect();
              var query = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                      + "WHERE application_name = ?")) {
@@ -119,7 +119,7 @@ final class PostgresServer {
         }
     }
 
-    long count(String sql) throws SQLException {
+    public long count(String sql) throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement(); ResultSet result = s.executeQuery(sql)) {
             result.next();
             return result.getLong(1);
@@ -148,7 +148,7 @@ final class PostgresServer {
     }
 
     /** Restarts the server at once (sessions die as in a crash), on the same port. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         // -l as at the start: else the new server would inherit our output pipe and keep it open.
         pg("pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(), "-m",
                 "immediate", "-w", "-t", "60", "restart");
