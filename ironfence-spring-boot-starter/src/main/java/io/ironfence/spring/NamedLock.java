@@ -39,6 +39,8 @@ public final class NamedLock {
     private final KeyedLocks keyed;
     private final LockMonitor monitor;
     private final @Nullable KeyedLock keyedView;
+    private final ClusterLocks.@Nullable Handle cluster;
+    private final boolean keyedName;
     private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
 
     NamedLock(String name, ObservableLock lock, @Nullable Duration timeout, Origin origin, LockMonitor monitor) {
@@ -47,6 +49,18 @@ public final class NamedLock {
 
     NamedLock(String name, ObservableLock lock, @Nullable Duration timeout, Origin origin, LockMonitor monitor,
             boolean isKeyed) {
+        this(name, lock, null, timeout, origin, monitor, isKeyed);
+    }
+
+    /** A name declared {@code scope: cluster}: every use goes to the cluster lock. */
+    NamedLock(String name, LockType type, ClusterLocks.Handle cluster, @Nullable Duration timeout, LockMonitor monitor,
+            boolean isKeyed) {
+        // The local lock of a cluster name is never handed out: it only keeps the accessors total.
+        this(name, type.create(name), cluster, timeout, Origin.PROPERTIES, monitor, isKeyed);
+    }
+
+    private NamedLock(String name, ObservableLock lock, ClusterLocks.@Nullable Handle cluster,
+            @Nullable Duration timeout, Origin origin, LockMonitor monitor, boolean isKeyed) {
         this.name = name;
         this.type = LockType.of(lock);
         this.timeout = timeout;
@@ -54,7 +68,9 @@ public final class NamedLock {
         this.lock = lock;
         this.keyed = new KeyedLocks(key -> newKeyLock());
         this.monitor = monitor;
-        this.keyedView = isKeyed ? new KeyedLock(this) : null;
+        this.cluster = cluster;
+        this.keyedName = isKeyed;
+        this.keyedView = isKeyed && cluster == null ? new KeyedLock(this) : null;
         monitor.setSingleLock(lock);
         addListener(monitor);
     }
@@ -77,6 +93,10 @@ public final class NamedLock {
      */
     public void addListener(LockListener listener) {
         listeners.add(listener);
+        if (cluster != null) {
+            cluster.addListener(listener);
+            return;
+        }
         lock.addListener(listener);
         for (ObservableLock keyLock : keyed.locks()) {
             keyLock.addListener(listener);
@@ -86,6 +106,51 @@ public final class NamedLock {
     /** @return the single lock and the per-key locks in use now */
     public Iterable<ObservableLock> getAllLocks() {
         return () -> Stream.concat(Stream.of(lock), keyed.locksStream()).iterator();
+    }
+
+    /** @return requests waiting now, over all keys (for a cluster lock: locally or at the server) */
+    public int getWaitingCount() {
+        if (cluster != null) {
+            return cluster.getWaitingCount();
+        }
+        int waiting = 0;
+        for (ObservableLock each : getAllLocks()) {
+            waiting += each.getQueueLength();
+        }
+        return waiting;
+    }
+
+    /** @return holds now, over all keys (each reader counts; for a cluster lock, this instance's) */
+    public int getHolderCount() {
+        if (cluster != null) {
+            return cluster.getHolderCount();
+        }
+        int holders = 0;
+        for (ObservableLock each : getAllLocks()) {
+            holders += each.getHolderCount();
+        }
+        return holders;
+    }
+
+    /** @return keys in use now (held or waited for) */
+    public int getLiveKeyCount() {
+        return cluster != null ? cluster.getLiveKeyCount() : keyed.size();
+    }
+
+    /** @return where the lock holds: this JVM, or every instance of the service */
+    public LockScope getScope() {
+        return cluster != null ? LockScope.CLUSTER : LockScope.LOCAL;
+    }
+
+    /**
+     * @return the cluster side of a name declared {@code scope: cluster}
+     * @throws IllegalStateException if the name is local
+     */
+    public ClusterLocks.Handle getCluster() {
+        if (cluster == null) {
+            throw new IllegalStateException("Lock '" + name + "' is local, not cluster-scoped");
+        }
+        return cluster;
     }
 
     /** @return counts, current holders and stuck holds of this name (single and per-key locks together) */
@@ -118,7 +183,7 @@ public final class NamedLock {
      *         caller), as opposed to a single lock (locked without a key by every caller)
      */
     public boolean isKeyed() {
-        return keyedView != null;
+        return keyedName;
     }
 
     /**
@@ -126,6 +191,7 @@ public final class NamedLock {
      * @throws IllegalStateException if the name is a single lock
      */
     public KeyedLock asKeyed() {
+        requireLocal();
         if (keyedView == null) {
             throw new IllegalStateException("Lock '" + name + "' is a single lock, not keyed: use it as a "
                     + type.id() + ", or declare ironfence.locks." + name + ".keyed=true to lock it per key");
@@ -133,7 +199,7 @@ public final class NamedLock {
         return keyedView;
     }
 
-    /** @return the single (unkeyed) lock of this name; a keyed name's is never taken */
+    /** @return the single (unkeyed) lock of this name; a keyed name's is never taken, nor a cluster name's */
     public ObservableLock getLock() {
         return lock;
     }
@@ -171,7 +237,18 @@ public final class NamedLock {
         return (RWLock<T>) rw;
     }
 
+    /** A cluster name's local lock would protect nothing at the second instance: it is never handed out. */
+    private void requireLocal() {
+        if (cluster != null) {
+            throw new IllegalStateException("Lock '" + name + "' is cluster-scoped: use its "
+                    + cluster.lock().getClass().getSimpleName() + " (inject @Qualifier(\"" + name + "\") "
+                    + cluster.lock().getClass().getSimpleName() + "), whose holds exclude every instance; a local "
+                    + "lock of the same name would not");
+        }
+    }
+
     private void requireSingle() {
+        requireLocal();
         if (keyedView != null) {
             throw new IllegalStateException("Lock '" + name + "' is keyed: lock it per key through its KeyedLock "
                     + "(NamedLockRegistry.getKeyed(\"" + name + "\"), or inject @Qualifier(\"" + name + "\") KeyedLock)");
@@ -180,6 +257,7 @@ public final class NamedLock {
 
     @Override
     public String toString() {
-        return "NamedLock[" + name + ", " + type.id() + (keyedView != null ? ", keyed, " : ", ") + origin.name().toLowerCase(java.util.Locale.ROOT) + "]";
+        return "NamedLock[" + name + ", " + type.id() + (keyedName ? ", keyed, " : ", ")
+                + (cluster != null ? "cluster, " : "") + origin.name().toLowerCase(java.util.Locale.ROOT) + "]";
     }
 }

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Every named lock of the application, whoever declared it: under {@code ironfence.locks.<name>},
@@ -55,9 +56,16 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
      *                           registry's default
      * @param keyed              whether it is one lock per key (every use names a key) rather than a
      *                           single lock (no use names a key)
+     * @param scope              whether it holds in this JVM or across every instance of the service
      */
     public record Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
-            boolean keyed) {
+            boolean keyed, LockScope scope) {
+
+        /** A local lock. */
+        public Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
+                boolean keyed) {
+            this(type, timeout, warnHeldLongerThan, keyed, LockScope.LOCAL);
+        }
 
         /** A single lock with the registry's default stuck-hold threshold. */
         public Definition(LockType type, @Nullable Duration timeout) {
@@ -70,8 +78,8 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         }
 
         public Definition {
-            if (type == null) {
-                throw new IllegalArgumentException("type must not be null");
+            if (type == null || scope == null) {
+                throw new IllegalArgumentException("type and scope must not be null");
             }
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
                 throw new IllegalArgumentException("timeout must be positive, was " + DurationFormat.format(timeout));
@@ -93,6 +101,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     private final Set<String> readLockedNames = ConcurrentHashMap.newKeySet();
     private final List<Consumer<NamedLock>> lockCallbacks = new CopyOnWriteArrayList<>();
     private @Nullable ListableBeanFactory beanFactory;
+    private Supplier<@Nullable ClusterLocks> clusterLocks = () -> null;
     private @Nullable Duration defaultWarnHeldLongerThan;
     private boolean captureAcquisitionStackTraces;
 
@@ -113,6 +122,14 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     /** @param threshold holds longer than this are logged and flagged as stuck, unless a lock sets its own; null for never */
     public void setDefaultWarnHeldLongerThan(@Nullable Duration threshold) {
         this.defaultWarnHeldLongerThan = threshold;
+    }
+
+    /**
+     * @param clusterLocks what serves names declared {@code scope: cluster}, asked when the first
+     *                     of them is resolved; it may supply null when cluster scope is unavailable
+     */
+    public void setClusterLocks(Supplier<@Nullable ClusterLocks> clusterLocks) {
+        this.clusterLocks = clusterLocks;
     }
 
     /** @param capture whether to record where each blocking hold was taken, for the stuck-hold warning */
@@ -324,6 +341,9 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     private NamedLock resolve(String name) {
         Definition definition = definitions.get(name);
         LockType beanType = applicationBeanType(name);
+        if (definition != null && definition.scope() == LockScope.CLUSTER) {
+            return resolveCluster(name, definition, beanType);
+        }
         if (beanType != null) {
             if (definition != null && definition.type() != beanType) {
                 throw conflict(name, definition.type(), beanType);
@@ -349,6 +369,24 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
         return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null),
                 keyedUses.containsKey(name));
+    }
+
+    private NamedLock resolveCluster(String name, Definition definition, @Nullable LockType beanType) {
+        if (beanType != null) {
+            throw new IllegalStateException("Lock '" + name + "' is declared scope: cluster (ironfence.locks." + name
+                    + ".scope), but the application also defines a " + beanType.id() + " bean '" + name + "', which "
+                    + "is local to this JVM. Remove the bean (the starter registers the cluster lock under that "
+                    + "name's qualifier), or rename one of them.");
+        }
+        ClusterLocks cluster = clusterLocks.get();
+        if (cluster == null) {
+            throw new IllegalStateException("Lock '" + name + "' is declared ironfence.locks." + name + ".scope=cluster, "
+                    + "but cluster scope is not configured: add io.ironfence:ironfence-cluster to the application and "
+                    + "set ironfence.cluster.url (or spring.datasource.url) to its PostgreSQL database, or set the scope "
+                    + "to local.");
+        }
+        return new NamedLock(name, definition.type(), cluster.create(name, definition.type()), definition.timeout(),
+                monitor(name, definition), definition.keyed());
     }
 
     private LockMonitor monitor(String name, @Nullable Definition definition) {

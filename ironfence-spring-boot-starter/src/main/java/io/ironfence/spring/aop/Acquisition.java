@@ -2,11 +2,15 @@ package io.ironfence.spring.aop;
 
 import io.ironfence.Guard;
 import io.ironfence.LockInterruptedException;
+import io.ironfence.LockLostException;
 import io.ironfence.LockTimeoutException;
 import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
+import io.ironfence.spring.ClusterLocks;
 import io.ironfence.spring.KeyedLocks;
+import io.ironfence.spring.LockScope;
+import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
 
 import org.jspecify.annotations.Nullable;
@@ -23,15 +27,17 @@ import java.util.concurrent.TimeoutException;
 /**
  * One use of a named lock by an annotated call: the lock it resolved to (for a key, that key's
  * lock, retained until {@link #finish}), in which mode, with which timeout. Speaks to
- * {@link Mutex} and {@link RWLock} alike and turns their waits into the annotation contract's
- * exceptions.
+ * {@link Mutex}, {@link RWLock} and cluster locks alike and turns their waits into the annotation
+ * contract's exceptions.
  */
 final class Acquisition {
 
     private final NamedLock named;
     private final @Nullable Object key;
     private final KeyedLocks.@Nullable Entry entry;
-    private final ObservableLock lock;
+    /** The local lock taken, or null for a cluster-scoped name. */
+    private final @Nullable ObservableLock lock;
+    private final ClusterLocks.@Nullable Handle cluster;
     private final boolean shared;
     private final @Nullable Duration timeout;
     private final String description;
@@ -57,17 +63,23 @@ final class Acquisition {
                     + ". Every use of a name must have a key, or none must; declare ironfence.locks." + named.getName()
                     + ".keyed accordingly, or use another name.");
         }
+        if (shared && named.getType() == LockType.MUTEX) {
+            throw new IllegalStateException(description + " takes a read lock, but lock '" + named.getName()
+                    + "' is a mutex. Declare it with ironfence.locks." + named.getName() + ".type=rwlock.");
+        }
         this.named = named;
         this.key = key;
-        this.entry = key != null ? named.getKeyedLocks().retain(key) : null;
-        this.lock = entry != null ? entry.lock() : named.getLock();
         this.shared = shared;
         this.timeout = timeout;
         this.description = description;
-        if (shared && !(lock instanceof RWLock<?>)) {
-            finish();
-            throw new IllegalStateException(description + " takes a read lock, but lock '" + named.getName()
-                    + "' is a mutex. Declare it with ironfence.locks." + named.getName() + ".type=rwlock.");
+        if (named.getScope() == LockScope.CLUSTER) {
+            this.cluster = named.getCluster();
+            this.entry = null;
+            this.lock = null;
+        } else {
+            this.cluster = null;
+            this.entry = key != null ? named.getKeyedLocks().retain(key) : null;
+            this.lock = entry != null ? entry.lock() : named.getLock();
         }
     }
 
@@ -77,8 +89,19 @@ final class Acquisition {
         return new Acquisition(named, key, operation.shared(), timeout, operation.description());
     }
 
-    ObservableLock lock() {
-        return lock;
+    /**
+     * @return what identifies the lock among the thread's holds: the local lock itself, or for a
+     *         cluster-scoped name the name and key (equal for every use of the same key)
+     */
+    Object lockIdentity() {
+        return lock != null ? lock : new ClusterKey(named.getName(), key);
+    }
+
+    private record ClusterKey(String name, @Nullable Object key) {
+    }
+
+    String lockName() {
+        return named.getName();
     }
 
     boolean shared() {
@@ -87,6 +110,9 @@ final class Acquisition {
 
     /** Whether the current thread holds this lock exclusively through a blocking call of its own code. */
     boolean heldExclusivelyByCurrentThread() {
+        if (lock == null) {
+            return false; // a cluster hold is on this thread only through an annotated method (HeldLocks)
+        }
         return lock instanceof Mutex<?> mutex ? mutex.isHeldByCurrentThread()
                 : ((RWLock<?>) lock).isWriteLockedByCurrentThread();
     }
@@ -99,6 +125,9 @@ final class Acquisition {
      */
     Guard<?> acquire() {
         try {
+            if (cluster != null) {
+                return describe(clusterKeyChecked(() -> cluster.acquire(key, shared, timeout)).orElseThrow(this::timedOut));
+            }
             if (timeout == null) {
                 return describe(lock instanceof Mutex<?> mutex ? mutex.lockInterruptibly()
                         : shared ? ((RWLock<?>) lock).readInterruptibly() : ((RWLock<?>) lock).writeInterruptibly());
@@ -114,6 +143,13 @@ final class Acquisition {
 
     /** Requests the lock without blocking; the future fails with {@link LockTimeoutException} on timeout. */
     CompletableFuture<? extends Guard<?>> acquireAsync() {
+        if (cluster != null) {
+            try {
+                return clusterKeyChecked(() -> cluster.acquireAsync(key, shared, timeout)); // times out by itself
+            } catch (InterruptedException e) {
+                throw new AssertionError(e); // a request that does not wait is not interrupted
+            }
+        }
         CompletableFuture<? extends Guard<?>> future = lock instanceof Mutex<?> mutex ? mutex.lockAsync()
                 : shared ? ((RWLock<?>) lock).readAsync() : ((RWLock<?>) lock).writeAsync();
         if (timeout != null) {
@@ -122,9 +158,34 @@ final class Acquisition {
         return future;
     }
 
+    /** Runs a cluster request; a key that cannot be a cluster key fails naming the annotated method. */
+    private <R> R clusterKeyChecked(ClusterRequest<R> request) throws InterruptedException {
+        try {
+            return request.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(description + ": " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ClusterRequest<R> {
+        R run() throws InterruptedException;
+    }
+
+    /**
+     * @return the exception that tells the caller its cluster hold was lost while the method ran,
+     *         or null if it was not (or the lock is local)
+     */
+    @Nullable LockLostException lossOf(Guard<?> guard) {
+        return cluster != null && cluster.isLost(guard) ? new LockLostException(named.getName(), key, description) : null;
+    }
+
     /** Tells the lock's monitor which method holds it through this guard; returns the guard. */
     <G extends Guard<?>> G describe(G guard) {
         named.getMonitor().describe(guard, description);
+        if (cluster != null) {
+            cluster.reportLoss(guard, key, description);
+        }
         return guard;
     }
 

@@ -1,9 +1,12 @@
 package io.ironfence.spring.aop;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The locks that annotated methods on the current thread hold, innermost last, so a nested call
- * for a lock already held in a compatible mode passes through instead of deadlocking. Identity is
- * the lock object itself (for keyed locks, the key's lock, which stays the same while held).
+ * for a lock already held in a compatible mode passes through instead of deadlocking, and so the
+ * method can find its guard ({@link ClusterHolds}). Identity is the lock object itself (for keyed
+ * locks, the key's lock, which stays the same while held); for a cluster lock, its name and key.
  * <p>
  * The body of an asynchronous method runs on whichever thread granted its lock, which may be in
  * the middle of annotated methods of its own; it runs {@link #isolated} so that it neither sees nor
@@ -19,6 +22,8 @@ final class HeldLocks {
 
     private Object[] locks = new Object[4];
     private boolean[] shared = new boolean[4];
+    private String[] names = new String[4];
+    private Object[] guards = new Object[4];
     private int size;
 
     static HeldLocks current() {
@@ -29,7 +34,7 @@ final class HeldLocks {
     int modeOf(Object lock) {
         int mode = NONE;
         for (int i = 0; i < size; i++) {
-            if (locks[i] == lock) {
+            if (locks[i] == lock || locks[i].equals(lock)) {
                 if (!shared[i]) {
                     return EXCLUSIVE;
                 }
@@ -39,18 +44,35 @@ final class HeldLocks {
         return mode;
     }
 
-    void push(Object lock, boolean isShared) {
+    void push(Object lock, boolean isShared, String name, Object guard) {
         if (size == locks.length) {
             locks = java.util.Arrays.copyOf(locks, size * 2);
             shared = java.util.Arrays.copyOf(shared, size * 2);
+            names = java.util.Arrays.copyOf(names, size * 2);
+            guards = java.util.Arrays.copyOf(guards, size * 2);
         }
         locks[size] = lock;
         shared[size] = isShared;
+        names[size] = name;
+        guards[size] = guard;
         size++;
     }
 
     void pop() {
-        locks[--size] = null;
+        size--;
+        locks[size] = null;
+        names[size] = null;
+        guards[size] = null;
+    }
+
+    /** @return the guard of the innermost hold of the named lock, or null */
+    @Nullable Object guardOf(String name) {
+        for (int i = size - 1; i >= 0; i--) {
+            if (names[i].equals(name)) {
+                return guards[i];
+            }
+        }
+        return null;
     }
 
     /** Runs the body with no holds visible, then restores the thread's own. */

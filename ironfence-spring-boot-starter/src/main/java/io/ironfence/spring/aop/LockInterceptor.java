@@ -77,13 +77,32 @@ final class LockInterceptor implements MethodInterceptor {
                 return invocation.proceed();
             }
             Guard<?> guard = acquisition.acquire();
-            held.push(acquisition.lock(), acquisition.shared());
+            held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), guard);
+            Object result = null;
+            Throwable failure = null;
+            RuntimeException lost;
             try {
-                return invocation.proceed();
+                try {
+                    result = invocation.proceed();
+                } catch (Throwable bodyFailure) {
+                    failure = bodyFailure;
+                }
+                // Asked before the release: a hold passed on and lost later is not this call's loss.
+                lost = acquisition.lossOf(guard);
             } finally {
                 held.pop(); // before the release, which may run a granted async body on this thread
                 guard.close();
             }
+            if (failure != null) {
+                if (lost != null) {
+                    failure.addSuppressed(lost);
+                }
+                throw failure;
+            }
+            if (lost != null) {
+                throw lost; // what the body did may have raced with another holder: the caller must know
+            }
+            return result;
         } finally {
             acquisition.finish();
         }
@@ -132,7 +151,7 @@ final class LockInterceptor implements MethodInterceptor {
         try {
             HeldLocks.ThrowingSupplier<Object> body = () -> {
                 HeldLocks held = HeldLocks.current();
-                held.push(acquisition.lock(), acquisition.shared());
+                held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), guard);
                 try {
                     return invocation.proceed();
                 } finally {
@@ -152,10 +171,17 @@ final class LockInterceptor implements MethodInterceptor {
             return;
         }
         stage.whenComplete((value, failure) -> {
+            RuntimeException lost = acquisition.lossOf(guard);
             acquisition.release(guard);
-            if (failure != null) {
-                result.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause != null) {
+                if (lost != null) {
+                    cause.addSuppressed(lost);
+                }
+                result.completeExceptionally(cause);
+            } else if (lost != null) {
+                result.completeExceptionally(lost);
             } else {
                 result.complete(value);
             }
@@ -167,7 +193,7 @@ final class LockInterceptor implements MethodInterceptor {
      * @throws IllegalStateException for a read-to-write upgrade
      */
     private static boolean passesThrough(Acquisition acquisition, HeldLocks held) {
-        int mode = held.modeOf(acquisition.lock());
+        int mode = held.modeOf(acquisition.lockIdentity());
         if (mode == HeldLocks.SHARED && !acquisition.shared()) {
             throw new IllegalStateException(acquisition.description() + " needs the write lock, but this thread "
                     + "already holds the read lock of the same lock (taken by an enclosing @ReadLocked method). "

@@ -36,7 +36,7 @@ public class LockRegistryMetrics implements MeterBinder {
                 return;
             }
             LockMetrics lockMetrics = new LockMetrics(lock.getName(), lock.getType() == LockType.RWLOCK,
-                    lock::getAllLocks, Tags.empty());
+                    lock::getWaitingCount, lock::getHolderCount, Tags.empty());
             lock.addListener(lockMetrics.listener());
             metrics.put(lock.getName(), lockMetrics);
             registries.forEach(lockMetrics::bindTo);

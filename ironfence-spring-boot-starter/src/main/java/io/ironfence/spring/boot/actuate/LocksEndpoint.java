@@ -1,7 +1,8 @@
 package io.ironfence.spring.boot.actuate;
 
-import io.ironfence.ObservableLock;
+import io.ironfence.spring.ClusterLocks;
 import io.ironfence.spring.LockMonitor;
+import io.ironfence.spring.LockScope;
 import io.ironfence.spring.NamedLock;
 import io.ironfence.spring.NamedLockRegistry;
 
@@ -59,6 +60,7 @@ public class LocksEndpoint {
      * One lock's summary.
      *
      * @param type             mutex or rwlock
+     * @param scope            local (this JVM) or cluster (every instance of the service)
      * @param holders          holds now (each reader counts), over all keys: the holds the monitor
      *                         lists in one look (a weakly consistent one: a hold released and the next
      *                         one taken during the look may both be counted; the
@@ -72,7 +74,7 @@ public class LocksEndpoint {
      * @param oldestHoldMillis how long the oldest current hold has lasted, or null
      * @param stuck            holds now longer than the lock's warn-held-longer-than
      */
-    public record LockDescriptor(String type, int holders, int waiting, long acquisitions, long contended,
+    public record LockDescriptor(String type, String scope, int holders, int waiting, long acquisitions, long contended,
             long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis, int stuck) {
 
         static LockDescriptor of(NamedLock lock) {
@@ -85,14 +87,11 @@ public class LocksEndpoint {
          *                so they agree with each other even while holds come and go
          */
         static LockDescriptor of(NamedLock lock, List<LockMonitor.Holder> current) {
-            int waiting = 0;
-            for (ObservableLock each : lock.getAllLocks()) {
-                waiting += each.getQueueLength();
-            }
             LockMonitor monitor = lock.getMonitor();
             Long oldestMillis = current.isEmpty() ? null : current.get(0).getHeldFor().toMillis();
             int stuck = (int) current.stream().filter(monitor::isStuck).count();
-            return new LockDescriptor(lock.getType().id(), current.size(), waiting, monitor.getAcquisitions(),
+            return new LockDescriptor(lock.getType().id(), lock.getScope().name().toLowerCase(Locale.ROOT),
+                    current.size(), lock.getWaitingCount(), monitor.getAcquisitions(),
                     monitor.getContended(), monitor.getTimeouts(), monitor.getCancellations(),
                     monitor.getInterruptions(), oldestMillis, stuck);
         }
@@ -103,6 +102,7 @@ public class LocksEndpoint {
      *
      * @param name               the lock's name
      * @param type               mutex or rwlock
+     * @param scope              local or cluster
      * @param holders            holds now (each reader counts), over all keys: the length of
      *                           {@code currentHolders}, from the same look
      * @param waiting            requests waiting now, over all keys
@@ -118,13 +118,14 @@ public class LocksEndpoint {
      * @param warnHeldLongerThan the stuck-hold threshold (ISO-8601), or null
      * @param keyed              whether it is one lock per key (every use has a key)
      * @param liveKeys           keys whose lock is held or waited for now (never the keys themselves)
-     * @param currentHolders     who holds it now, oldest first
+     * @param currentHolders     who holds it now in this instance, oldest first
+     * @param remote             for a cluster lock, the server's view of it; null for a local lock
      */
-    public record LockDetailsDescriptor(String name, String type, int holders, int waiting, long acquisitions,
+    public record LockDetailsDescriptor(String name, String type, String scope, int holders, int waiting, long acquisitions,
             long contended, long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis,
             int stuck, String origin, @Nullable String timeout, @Nullable String warnHeldLongerThan, boolean keyed,
             int liveKeys,
-            List<HolderDescriptor> currentHolders) {
+            List<HolderDescriptor> currentHolders, @Nullable RemoteDescriptor remote) {
 
         static LockDetailsDescriptor of(NamedLock lock) {
             LockMonitor monitor = lock.getMonitor();
@@ -132,12 +133,38 @@ public class LocksEndpoint {
             List<HolderDescriptor> holders = current.stream()
                     .map(holder -> HolderDescriptor.of(holder, monitor.isStuck(holder))).toList();
             LockDescriptor summary = LockDescriptor.of(lock, current);
-            return new LockDetailsDescriptor(lock.getName(), summary.type(), summary.holders(), summary.waiting(),
+            return new LockDetailsDescriptor(lock.getName(), summary.type(), summary.scope(), summary.holders(),
+                    summary.waiting(),
                     summary.acquisitions(), summary.contended(), summary.timeouts(), summary.cancellations(),
                     summary.interruptions(), summary.oldestHoldMillis(), summary.stuck(),
                     lock.getOrigin().name().toLowerCase(Locale.ROOT), lock.getTimeout().map(Duration::toString).orElse(null),
                     monitor.getWarnHeldLongerThan() != null ? monitor.getWarnHeldLongerThan().toString() : null,
-                    lock.isKeyed(), lock.getKeyedLocks().size(), holders);
+                    lock.isKeyed(), lock.getLiveKeyCount(), holders,
+                    lock.getScope() == LockScope.CLUSTER ? RemoteDescriptor.of(lock) : null);
+        }
+    }
+
+    /**
+     * A cluster lock as the server sees it.
+     *
+     * @param instance this instance's id on the server ({@code ironfence.cluster.instance-id})
+     * @param holders  who holds the single lock of the name on any instance, then who waits for it;
+     *                 null for a keyed name (its keys are not shown) or when the server could not be asked
+     * @param error    why the server could not be asked, or null
+     */
+    public record RemoteDescriptor(String instance, @Nullable List<ClusterLocks.RemoteHolder> holders,
+            @Nullable String error) {
+
+        static RemoteDescriptor of(NamedLock lock) {
+            String instance = lock.getCluster().instanceId();
+            if (lock.isKeyed()) {
+                return new RemoteDescriptor(instance, null, null);
+            }
+            try {
+                return new RemoteDescriptor(instance, lock.getCluster().describeRemote(), null);
+            } catch (RuntimeException e) {
+                return new RemoteDescriptor(instance, null, e.getMessage());
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.ironfence.spring.boot.autoconfigure;
 
 import io.ironfence.spring.KeyedLock;
+import io.ironfence.spring.LockScope;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLockRegistry;
 
@@ -10,6 +11,7 @@ import org.springframework.beans.factory.support.AutowireCandidateQualifier;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.util.ClassUtils;
 
 import java.util.Map;
 
@@ -17,7 +19,8 @@ import java.util.Map;
  * Registers a bean for every lock declared under {@code ironfence.locks.<name>}, qualified by the
  * lock's name and served by the {@link NamedLockRegistry}, so {@code @Qualifier("inventory") RWLock<?>}
  * and the annotations get the same lock: a {@code Mutex} or {@code RWLock}, or for a name declared
- * {@code keyed} a {@link KeyedLock} that locks the same per-key locks as the annotations. A name
+ * {@code keyed} a {@link KeyedLock} that locks the same per-key locks as the annotations, and for
+ * a name declared {@code scope: cluster} its {@code ClusterLock} or {@code ClusterRWLock}. A name
  * for which the application defines a {@code Mutex} or {@code RWLock} bean itself is left to that
  * bean (the registry checks that its type agrees).
  */
@@ -49,7 +52,13 @@ final class DeclaredLockBeans implements BeanDefinitionRegistryPostProcessor {
                 return; // the application's own Mutex or RWLock of that name is the lock
             }
             RootBeanDefinition bean;
-            if (definition.keyed()) {
+            if (definition.scope() == LockScope.CLUSTER) {
+                // Keyed or not, the cluster lock takes the key on each call.
+                bean = new RootBeanDefinition(ClassUtils.resolveClassName(definition.type() == LockType.MUTEX
+                        ? "io.ironfence.cluster.ClusterLock" : "io.ironfence.cluster.ClusterRWLock",
+                        DeclaredLockBeans.class.getClassLoader()));
+                bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).get(name).getCluster().lock());
+            } else if (definition.keyed()) {
                 bean = new RootBeanDefinition(KeyedLock.class);
                 bean.setInstanceSupplier(() -> beanFactory.getBean(NamedLockRegistry.class).getKeyed(name));
             } else {

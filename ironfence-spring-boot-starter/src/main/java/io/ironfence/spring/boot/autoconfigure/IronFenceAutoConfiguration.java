@@ -1,5 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
+import io.ironfence.spring.ClusterLocks;
 import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
@@ -32,8 +33,10 @@ public class IronFenceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    static NamedLockRegistry ironFenceLockRegistry(Environment environment) {
-        return IronFenceProperties.bind(environment).newRegistry();
+    static NamedLockRegistry ironFenceLockRegistry(Environment environment, ObjectProvider<ClusterLocks> clusterLocks) {
+        NamedLockRegistry registry = IronFenceProperties.bind(environment).newRegistry();
+        registry.setClusterLocks(clusterLocks::getIfAvailable); // asked when the first cluster-scoped name resolves
+        return registry;
     }
 
     @Bean

@@ -26,6 +26,8 @@ import java.util.Map;
  *       timeout: 250ms      # default for annotations that set none; unset: wait without limit
  *     owner:
  *       keyed: true         # one lock per key: @WithLock(value = "owner", key = "#ownerId")
+ *     payouts:
+ *       scope: cluster      # across every instance (io.ironfence:ironfence-cluster, ironfence.cluster.*)
  * </pre>
  */
 @ConfigurationProperties(prefix = IronFenceProperties.PREFIX)
@@ -59,6 +61,8 @@ public class IronFenceProperties {
     private Map<String, Lock> locks = new LinkedHashMap<>();
 
     private final Aop aop = new Aop();
+
+    private final Cluster cluster = new Cluster();
 
     public boolean isEnabled() {
         return enabled;
@@ -102,6 +106,10 @@ public class IronFenceProperties {
 
     public Aop getAop() {
         return aop;
+    }
+
+    public Cluster getCluster() {
+        return cluster;
     }
 
     /** One named lock. */
@@ -173,6 +181,130 @@ public class IronFenceProperties {
         }
     }
 
+    /** Cluster scope: the database whose advisory locks hold across instances, and how they are used. */
+    public static class Cluster {
+
+        /**
+         * JDBC URL of the PostgreSQL database whose advisory locks the cluster-scoped locks use.
+         * Unset: spring.datasource.url. Every instance of the service must use the same database,
+         * directly (not through PgBouncer in transaction or statement pooling).
+         */
+        private @Nullable String url;
+
+        /** Database user. Unset: spring.datasource.username. */
+        private @Nullable String username;
+
+        /** Database password. Unset: spring.datasource.password. */
+        private @Nullable String password;
+
+        /**
+         * This instance's name on the server (pg_stat_activity.application_name), shown as the
+         * holder by the locks endpoint. Unset: spring.application.name, the host name and the process id.
+         */
+        private @Nullable String instanceId;
+
+        /**
+         * Most database sessions the instance opens for cluster locks: one per key held or waited
+         * for at the server. Callers beyond it wait in the local queue. Never taken from the
+         * application's connection pool.
+         */
+        private int maxConnections = 16;
+
+        /**
+         * How often held sessions are probed: a lost hold is noticed within this plus the connect
+         * timeout.
+         */
+        private Duration heartbeat = Duration.ofSeconds(2);
+
+        /** How long opening a session, or a probe of a held one, may take. */
+        private Duration connectTimeout = Duration.ofSeconds(5);
+
+        /**
+         * How many times in a row a release may pass the remote hold to a local waiter before it
+         * releases it to the server, where other instances wait (0: always release to the server).
+         */
+        private int maxLocalHandoffs = 8;
+
+        /**
+         * Most keys the instance's cluster locks use at once (held or waited for). A request for a
+         * new key beyond it fails at once: each live key can take a session and a slot in the
+         * server's lock table, which every database of the server shares.
+         */
+        private int maxKeys = 10_000;
+
+        public @Nullable String getUrl() {
+            return url;
+        }
+
+        public void setUrl(@Nullable String url) {
+            this.url = url;
+        }
+
+        public @Nullable String getUsername() {
+            return username;
+        }
+
+        public void setUsername(@Nullable String username) {
+            this.username = username;
+        }
+
+        public @Nullable String getPassword() {
+            return password;
+        }
+
+        public void setPassword(@Nullable String password) {
+            this.password = password;
+        }
+
+        public @Nullable String getInstanceId() {
+            return instanceId;
+        }
+
+        public void setInstanceId(@Nullable String instanceId) {
+            this.instanceId = instanceId;
+        }
+
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        public void setMaxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+        }
+
+        public Duration getHeartbeat() {
+            return heartbeat;
+        }
+
+        public void setHeartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public int getMaxLocalHandoffs() {
+            return maxLocalHandoffs;
+        }
+
+        public void setMaxLocalHandoffs(int maxLocalHandoffs) {
+            this.maxLocalHandoffs = maxLocalHandoffs;
+        }
+
+        public int getMaxKeys() {
+            return maxKeys;
+        }
+
+        public void setMaxKeys(int maxKeys) {
+            this.maxKeys = maxKeys;
+        }
+    }
+
     /** How the annotations are applied. */
     public static class Aop {
 
@@ -210,18 +342,15 @@ public class IronFenceProperties {
 
     /**
      * A name declared {@code scope: cluster} must never be served by a local lock, which would
-     * stop protecting anything at the second instance without a word: until the starter wires
-     * the cluster module in, such a declaration fails the start-up and says what to do.
+     * stop protecting anything at the second instance without a word: without the cluster module
+     * such a declaration fails the start-up and says what to add.
      */
-    private static IllegalStateException clusterScopeUnavailable(String name) {
-        boolean moduleThere = ClassUtils.isPresent("io.ironfence.cluster.ClusterRWLock",
-                IronFenceProperties.class.getClassLoader());
-        return new IllegalStateException("ironfence.locks." + name + ".scope=cluster, but " + (moduleThere
-                ? "this version of the starter does not yet apply cluster scope to annotations and lock beans. "
-                        + "Use io.ironfence.cluster.ClusterRWLock (or ClusterLock) from code for now, or set scope "
-                        + "to local; a local lock would stop protecting anything at the second instance."
-                : "io.ironfence:ironfence-cluster is not on the class path. Add that dependency (and a PostgreSQL "
-                        + "URL), or set scope to local."));
+    private static void requireClusterModule(String name) {
+        if (!ClassUtils.isPresent("io.ironfence.cluster.ClusterRWLock", ClassUtils.getDefaultClassLoader())) {
+            throw new IllegalStateException("ironfence.locks." + name + ".scope=cluster, but "
+                    + "io.ironfence:ironfence-cluster is not on the class path. Add that dependency (and a PostgreSQL "
+                    + "URL: ironfence.cluster.url or spring.datasource.url), or set the scope to local.");
+        }
     }
 
     /** @return the declared locks as the registry takes them, with a message naming a bad property */
@@ -229,11 +358,11 @@ public class IronFenceProperties {
         Map<String, NamedLockRegistry.Definition> definitions = new LinkedHashMap<>();
         locks.forEach((name, lock) -> {
             if (lock.getScope() == LockScope.CLUSTER) {
-                throw clusterScopeUnavailable(name);
+                requireClusterModule(name);
             }
             try {
                 definitions.put(name, new NamedLockRegistry.Definition(lock.getType(), lock.getTimeout(),
-                        lock.getWarnHeldLongerThan(), lock.isKeyed()));
+                        lock.getWarnHeldLongerThan(), lock.isKeyed(), lock.getScope()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Invalid ironfence.locks." + name + ": " + e.getMessage()
                         + ". Set type to mutex or rwlock, and timeout and warn-held-longer-than to positive durations "

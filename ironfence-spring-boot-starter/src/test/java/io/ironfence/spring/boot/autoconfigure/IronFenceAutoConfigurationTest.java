@@ -143,6 +143,7 @@ class IronFenceAutoConfigurationTest {
     @Test
     void aClusterScopedNameIsNeverServedByALocalLock() {
         runner.withPropertyValues("ironfence.locks.payouts.scope=cluster")
+                .withClassLoader(new FilteredClassLoader("io.ironfence.cluster"))
                 .run(context -> assertThat(messages(context)).contains("ironfence.locks.payouts.scope=cluster")
                         .contains("io.ironfence:ironfence-cluster is not on the class path"));
         runner.withPropertyValues("ironfence.locks.payouts.scope=local")

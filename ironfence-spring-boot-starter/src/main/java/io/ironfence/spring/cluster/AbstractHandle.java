@@ -1,0 +1,59 @@
+package io.ironfence.spring.cluster;
+
+import io.ironfence.Guard;
+import io.ironfence.cluster.ClusterGuard;
+import io.ironfence.cluster.ClusterLockEngine;
+import io.ironfence.cluster.ClusterLockKeys;
+import io.ironfence.spring.ClusterLocks;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import java.util.List;
+
+/** What the handles of both lock types share: loss, and the server's view of the single lock. */
+abstract class AbstractHandle implements ClusterLocks.Handle {
+
+    private static final Log logger = LogFactory.getLog(ClusterLocks.class);
+
+    private final String name;
+    private final ClusterLockEngine engine;
+    private final String instanceId;
+
+    AbstractHandle(String name, ClusterLockEngine engine, String instanceId) {
+        this.name = name;
+        this.engine = engine;
+        this.instanceId = instanceId;
+    }
+
+    @Override
+    public String instanceId() {
+        return instanceId;
+    }
+
+    @Override
+    public boolean isLost(Guard<?> guard) {
+        // Lost, not merely closed: whenLost completes only when the remote hold is found gone.
+        return guard instanceof ClusterGuard cluster && cluster.whenLost().isDone();
+    }
+
+    @Override
+    public void reportLoss(Guard<?> guard, @Nullable Object key, String holder) {
+        if (guard instanceof ClusterGuard cluster) {
+            String thread = Thread.currentThread().getName();
+            cluster.whenLost().thenRun(() -> logger.error("Cluster lock '" + name + "'"
+                    + (key != null ? " (key '" + key + "')" : "") + " was lost while " + holder + " held it (thread '"
+                    + thread + "'): another instance may take it before this holder is done. The holder sees it "
+                    + "through isValid() and whenLost(); an annotated call ends with LockLostException."));
+        }
+    }
+
+    @Override
+    public List<ClusterLocks.RemoteHolder> describeRemote() {
+        return engine.describe(ClusterLockKeys.of(name, null)).stream()
+                .map(holder -> new ClusterLocks.RemoteHolder(holder.instance(), holder.shared() ? "shared" : "exclusive",
+                        holder.granted(), holder.since()))
+                .toList();
+    }
+}
