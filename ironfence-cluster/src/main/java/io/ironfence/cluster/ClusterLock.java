@@ -70,6 +70,11 @@ public final class ClusterLock {
         return lock.getLocalHandoffs();
     }
 
+    /** @return how many remote holds of this lock were found lost */
+    public long getLostHolds() {
+        return lock.getLostHolds();
+    }
+
     /** @return the lock's name */
     public String getName() {
         return lock.getName();

@@ -64,6 +64,29 @@ public final class ClusterLockKeys {
         return ByteBuffer.wrap(sha.digest()).getLong();
     }
 
+    /** The key types {@link #of} accepts; a declared type related to none of them can never be a key. */
+    private static final Class<?>[] ENCODABLE = {CharSequence.class, Long.class, Integer.class, Short.class, Byte.class,
+            BigInteger.class, UUID.class, Enum.class};
+
+    /**
+     * Whether a key declared of this type can be encoded: true if the type, or some of its values,
+     * are of an accepted type ({@code Object} and {@code Comparable} may be; {@code LocalDate}
+     * never is), so that a key that can never work fails at start-up rather than on every call.
+     *
+     * @param declared the declared type of the key (primitive types are taken as their wrappers)
+     * @return false if no value of the type can be a key
+     */
+    public static boolean canEncode(Class<?> declared) {
+        Class<?> type = declared == long.class ? Long.class : declared == int.class ? Integer.class
+                : declared == short.class ? Short.class : declared == byte.class ? Byte.class : declared;
+        for (Class<?> encodable : ENCODABLE) {
+            if (type.isAssignableFrom(encodable) || encodable.isAssignableFrom(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

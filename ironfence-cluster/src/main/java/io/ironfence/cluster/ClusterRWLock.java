@@ -69,6 +69,7 @@ public final class ClusterRWLock {
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger holders = new AtomicInteger();
     private final LongAdder localHandoffs = new LongAdder();
+    private final LongAdder lostHolds = new LongAdder();
 
     /**
      * A lock with no limit on its live keys.
@@ -98,6 +99,12 @@ public final class ClusterRWLock {
         this.engine = new ObservedEngine(engine, name, remoteListeners);
         this.maxLocalHandoffs = maxLocalHandoffs;
         this.liveKeys = liveKeys;
+        remoteListeners.add(new RemoteLockListener() {
+            @Override
+            public void onRemoteLost(boolean shared, long fencingToken) {
+                lostHolds.increment();
+            }
+        });
     }
 
     /**
@@ -133,6 +140,11 @@ public final class ClusterRWLock {
     /** @return how many times a release kept the remote exclusive hold for a local waiter */
     public long getLocalHandoffs() {
         return localHandoffs.sum();
+    }
+
+    /** @return how many remote holds of this lock were found lost */
+    public long getLostHolds() {
+        return lostHolds.sum();
     }
 
     /** @return the lock's name */
@@ -705,6 +717,7 @@ public final class ClusterRWLock {
         final LockMode mode;
         final boolean async;
         final AtomicBoolean closed = new AtomicBoolean();
+        final CompletableFuture<Void> lost = new CompletableFuture<>();
         /** Whether listeners were told of the grant, and when it was: then they are told of the release. */
         volatile boolean announced;
         long grantNanos;
@@ -715,6 +728,13 @@ public final class ClusterRWLock {
             this.remote = remote;
             this.mode = mode;
             this.async = async;
+            // Decided once, when the loss is found: whether this guard still held then. A loss of a
+            // hold it passed on is not this holder's; one it saw must stay seen after it closes.
+            remote.hold.whenLost().thenRun(() -> {
+                if (!closed.get()) {
+                    lost.complete(null);
+                }
+            });
         }
 
         void reportRelease() {
@@ -736,16 +756,10 @@ public final class ClusterRWLock {
             return !closed.get() && remote.hold.isValid();
         }
 
-        /** A loss after this guard let go (of a hold it passed on) is not this holder's. */
+        /** A copy: callers cannot complete the guard's own future. */
         @Override
         public CompletableFuture<Void> whenLost() {
-            CompletableFuture<Void> lost = new CompletableFuture<>();
-            remote.hold.whenLost().thenRun(() -> {
-                if (!closed.get()) {
-                    lost.complete(null);
-                }
-            });
-            return lost;
+            return lost.copy();
         }
 
         /** Releases the hold, or passes it to a local waiter. Idempotent. */

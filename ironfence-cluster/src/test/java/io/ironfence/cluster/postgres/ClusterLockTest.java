@@ -106,6 +106,65 @@ class ClusterLockTest extends PostgresTestBase {
     }
 
     @Test
+    void interruptedWaitersLeaveNothingBehind() throws Exception {
+        ClusterLock holderSide = new ClusterLock("interrupted", countingEngine("holder"), 8);
+        ClusterLock waiterSide = new ClusterLock("interrupted", countingEngine("waiters"), 8);
+        ClusterGuard held = holderSide.lockInterruptibly(null);
+        for (int round = 0; round < 100; round++) {
+            CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try (ClusterGuard never = waiterSide.lockInterruptibly(null)) {
+                    interrupted.complete(false);
+                } catch (InterruptedException e) {
+                    interrupted.complete(true);
+                }
+            });
+            waiter.start();
+            // Interrupted in the local queue in early rounds, at the server once its request got there.
+            if (round % 2 == 1) {
+                await().until(() -> server.waitingAdvisoryLocks() == 1);
+            }
+            waiter.interrupt();
+            assertThat(interrupted.get(10, TimeUnit.SECONDS)).isTrue();
+            waiter.join();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.waitingAdvisoryLocks() == 0);
+        assertThat(waiterSide.getLiveKeyCount()).isZero();
+        assertThat(waiterSide.getWaitingCount()).isZero();
+        held.close();
+        try (ClusterGuard now = waiterSide.tryLock(null, Duration.ofSeconds(5)).orElseThrow()) {
+            assertThat(now.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void callersBeyondTheConnectionLimitQueueAndAllGetTheirKeys() throws Exception {
+        PostgresLockEngine twoSessions = new PostgresLockEngine(PostgresLockEngine.Settings
+                .of(server.url(), server.username(), null).withInstanceId("two-sessions-" + run).withMaxConnections(2));
+        try {
+            ClusterLock lock = new ClusterLock("limited", twoSessions, 8);
+            ClusterGuard first = lock.lockInterruptibly(1L);
+            ClusterGuard second = lock.lockInterruptibly(2L);
+            // Eight more keys while both sessions hold: they wait for a session, none fails.
+            List<CompletableFuture<ClusterGuard>> queued = new ArrayList<>();
+            for (long key = 3; key <= 10; key++) {
+                queued.add(lock.lockAsync(key, Duration.ofSeconds(30)));
+            }
+            await().until(() -> lock.getWaitingCount() == 8);
+            assertThat(queued).noneMatch(CompletableFuture::isDone);
+            assertThat(twoSessions.openSessions()).isEqualTo(2);
+            first.close();
+            second.close();
+            for (CompletableFuture<ClusterGuard> request : queued) {
+                request.get(20, TimeUnit.SECONDS).close(); // each in turn, as sessions come free
+            }
+            assertThat(twoSessions.openSessions()).isLessThanOrEqualTo(2);
+        } finally {
+            twoSessions.close();
+        }
+    }
+
+    @Test
     void fencingTokensIncreaseWithEveryHolderAlsoAcrossLocalHandoffs() throws Exception {
         List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
         ExecutorService callers = Executors.newFixedThreadPool(8);
