@@ -92,6 +92,9 @@ public interface ClusterLocks {
         /** @return keys in use now in this instance */
         int getLiveKeyCount();
 
+        /** @return remote holds of this lock found lost since start-up */
+        long getLostHolds();
+
         /**
          * Asks the server who holds and who waits for the single lock of the name, on every
          * instance (a keyed name's keys are not listed: they may be personal data).

@@ -261,6 +261,21 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
      * @throws IllegalStateException if the lock cannot serve the annotation
      */
     public void registerUse(String name, boolean shared, boolean keyed, String where) {
+        registerUse(name, shared, keyed, where, null);
+    }
+
+    /**
+     * As {@link #registerUse(String, boolean, boolean, String)}, and for a cluster-scoped name
+     * checks that a key of the declared type can be a cluster key.
+     *
+     * @param keyType the declared type of the key, when known; null otherwise
+     * @throws IllegalStateException if the lock cannot serve the annotation
+     */
+    public void registerUse(String name, boolean shared, boolean keyed, String where, @Nullable Class<?> keyType) {
+        Definition definition = definitions.get(name);
+        if (keyType != null && definition != null && definition.scope() == LockScope.CLUSTER) {
+            ClusterKeyTypes.requireEncodable(name, keyType, where); // loaded only for cluster names: the module is there
+        }
         LockType declared = declaredType(name);
         if (declared == null && strict) {
             throw new IllegalStateException(where + " uses lock '" + name + "', which is declared nowhere and "

@@ -20,7 +20,9 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.EnvironmentAware;
+import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.Ordered;
+import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.core.env.Environment;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
@@ -66,6 +68,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     private final Supplier<NamedLockRegistry> registry;
     private final Set<List<Class<?>>> inspected = ConcurrentHashMap.newKeySet();
     private final Set<Method> warned = ConcurrentHashMap.newKeySet();
+    private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private int advisorOrder = DEFAULT_ORDER;
     private LockOperationSource operations;
     private @Nullable BeanFactory beanFactory;
@@ -236,7 +239,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     private void register(@Nullable LockOperation operation) {
         if (operation != null) {
             registry.get().registerUse(operation.name(), operation.shared(), operation.key() != null,
-                    operation.description());
+                    operation.description(), operation.keyParameterType(parameterNames));
         }
     }
 }

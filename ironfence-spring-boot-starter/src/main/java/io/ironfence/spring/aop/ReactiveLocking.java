@@ -38,18 +38,31 @@ final class ReactiveLocking {
         Mono<Hold> acquire = Mono.defer(() -> acquire(acquisitions.get()));
         if (adapter.isMultiValue()) {
             return adapter.fromPublisher(Flux.usingWhen(acquire,
-                    hold -> hold.start() ? body(proxyInvocation, adapter) : Flux.empty(),
+                    hold -> hold.start() ? body(proxyInvocation, adapter, hold) : Flux.empty(),
                     Hold::release, (hold, error) -> hold.release(), Hold::release));
         }
         return adapter.fromPublisher(Mono.usingWhen(acquire,
-                hold -> hold.start() ? Mono.from(body(proxyInvocation, adapter)) : Mono.empty(),
+                hold -> hold.start() ? Mono.from(body(proxyInvocation, adapter, hold)) : Mono.empty(),
                 Hold::release, (hold, error) -> hold.release(), Hold::release));
     }
 
-    /** Each subscription runs the method afresh, on a clone: an invocation can only proceed once. */
-    private static Publisher<?> body(ProxyMethodInvocation invocation, ReactiveAdapter adapter) {
+    /**
+     * Each subscription runs the method afresh, on a clone: an invocation can only proceed once.
+     * While the method builds its publisher it sees its own hold (and only that: the granting
+     * thread may be inside annotated methods of its own), for {@link ClusterHolds}.
+     */
+    private static Publisher<?> body(ProxyMethodInvocation invocation, ReactiveAdapter adapter, Hold hold) {
         try {
-            Object result = invocation.invocableClone().proceed();
+            Object result = HeldLocks.isolated(() -> {
+                HeldLocks held = HeldLocks.current();
+                held.push(hold.acquisition.lockIdentity(), hold.acquisition.shared(), hold.acquisition.lockName(),
+                        hold.guard);
+                try {
+                    return invocation.invocableClone().proceed();
+                } finally {
+                    held.pop();
+                }
+            });
             return result != null ? adapter.toPublisher(result) : Mono.empty();
         } catch (Throwable e) {
             return Mono.error(e);

@@ -57,4 +57,9 @@ final class ClusterLockHandle extends AbstractHandle {
     public int getLiveKeyCount() {
         return lock.getLiveKeyCount();
     }
+
+    @Override
+    public long getLostHolds() {
+        return lock.getLostHolds();
+    }
 }

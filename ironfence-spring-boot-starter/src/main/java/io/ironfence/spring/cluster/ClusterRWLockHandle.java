@@ -60,4 +60,9 @@ final class ClusterRWLockHandle extends AbstractHandle {
     public int getLiveKeyCount() {
         return lock.getLiveKeyCount();
     }
+
+    @Override
+    public long getLostHolds() {
+        return lock.getLostHolds();
+    }
 }

@@ -147,6 +147,26 @@ class ClusterScopeTest {
     }
 
     @Test
+    void reactiveMethodsHoldPerSubscriptionAndACancelledWaitLeavesNothingBehind() throws Exception {
+        Payouts first = instance(0).getBean(Payouts.class);
+        Payouts second = instance(1).getBean(Payouts.class);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Long> holding = first.payReactive(release).toFuture();
+        await().until(() -> server.advisoryLocks() == 1);
+        for (int round = 0; round < 20; round++) {
+            reactor.core.Disposable waiting = second.payReactive(new CountDownLatch(0)).subscribe();
+            await().until(() -> server.waitingAdvisoryLocks() == 1);
+            waiting.dispose(); // a client that hung up: its request is withdrawn at the server too
+            await().until(() -> server.waitingAdvisoryLocks() == 0);
+        }
+        CompletableFuture<Long> queued = second.payReactive(new CountDownLatch(0)).toFuture();
+        await().until(() -> server.waitingAdvisoryLocks() == 1);
+        release.countDown();
+        assertThat(queued.get(10, TimeUnit.SECONDS)).isGreaterThan(holding.get(10, TimeUnit.SECONDS));
+        assertThat(server.sessionsOf(instanceId(1))).isLessThanOrEqualTo(1); // one idle session kept, no more
+    }
+
+    @Test
     void keyedReadersShareAndAWriterExcludesThemAcrossInstances() throws Exception {
         Accounts first = instance(0).getBean(Accounts.class);
         Accounts second = instance(1).getBean(Accounts.class);
@@ -180,6 +200,7 @@ class ClusterScopeTest {
                 .contains("Cluster lock 'payouts' was lost while @WithLock(\"payouts\") on ").contains("holdUntilLost"));
         MeterRegistry meters = context.getBean(MeterRegistry.class);
         assertThat(meters.get("ironfence.lock.remote.lost").tag("lock", "payouts").counter().count()).isEqualTo(1.0);
+        assertThat(endpoint(context).lock("payouts").remote().lostHolds()).isEqualTo(1);
         // The lock works again afterwards, on a new session.
         payouts.pay();
         assertThat(meters.get("ironfence.lock.remote.wait").tag("lock", "payouts").tag("outcome", "acquired").timer()
@@ -234,6 +255,22 @@ class ClusterScopeTest {
         Accounts accounts = instance(0).getBean(Accounts.class);
         assertThatThrownBy(() -> accounts.writeAny(new Object())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("writeAny");
+    }
+
+    @Test
+    void aKeyParameterOfATypeThatCanNeverBeAClusterKeyFailsTheStartUp() {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(Instance.class, DatedReports.class)
+                .web(WebApplicationType.NONE).properties("ironfence.locks.report.scope=cluster",
+                        "ironfence.locks.report.keyed=true", "ironfence.cluster.url=" + server.url()).run())
+                .hasStackTraceContaining("@WithLock(\"report\") on ").hasStackTraceContaining("DatedReports.run(")
+                .hasStackTraceContaining("java.time.LocalDate, which does not encode the same in every JVM");
+    }
+
+    static class DatedReports {
+
+        @WithLock(value = "report", key = "#day")
+        public void run(java.time.LocalDate day) {
+        }
     }
 
     @Test
@@ -313,6 +350,15 @@ class ClusterScopeTest {
                 }
                 return token;
             });
+        }
+
+        @WithLock("payouts")
+        public reactor.core.publisher.Mono<Long> payReactive(CountDownLatch release) {
+            long token = ClusterHolds.current("payouts").fencingToken();
+            return reactor.core.publisher.Mono.fromCallable(() -> {
+                release.await();
+                return token;
+            }).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
         }
 
         @WithLock("payouts")

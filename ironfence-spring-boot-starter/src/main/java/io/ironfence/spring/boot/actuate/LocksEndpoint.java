@@ -147,23 +147,26 @@ public class LocksEndpoint {
     /**
      * A cluster lock as the server sees it.
      *
-     * @param instance this instance's id on the server ({@code ironfence.cluster.instance-id})
+     * @param instance  this instance's id on the server ({@code ironfence.cluster.instance-id})
+     * @param lostHolds remote holds of this instance found lost since start-up
      * @param holders  who holds the single lock of the name on any instance, then who waits for it;
      *                 null for a keyed name (its keys are not shown) or when the server could not be asked
      * @param error    why the server could not be asked, or null
      */
-    public record RemoteDescriptor(String instance, @Nullable List<ClusterLocks.RemoteHolder> holders,
+    public record RemoteDescriptor(String instance, long lostHolds, @Nullable List<ClusterLocks.RemoteHolder> holders,
             @Nullable String error) {
 
         static RemoteDescriptor of(NamedLock lock) {
-            String instance = lock.getCluster().instanceId();
+            ClusterLocks.Handle cluster = lock.getCluster();
+            String instance = cluster.instanceId();
+            long lost = cluster.getLostHolds();
             if (lock.isKeyed()) {
-                return new RemoteDescriptor(instance, null, null);
+                return new RemoteDescriptor(instance, lost, null, null);
             }
             try {
-                return new RemoteDescriptor(instance, lock.getCluster().describeRemote(), null);
+                return new RemoteDescriptor(instance, lost, cluster.describeRemote(), null);
             } catch (RuntimeException e) {
-                return new RemoteDescriptor(instance, null, e.getMessage());
+                return new RemoteDescriptor(instance, lost, null, e.getMessage());
             }
         }
     }
