@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link ClusterGuard} knows whether its remote hold is still valid and carries a fencing token
  * that increases with every holder across the cluster.
  */
-public final class ClusterLock {
+public final class ClusterLock implements ObservableClusterLock {
 
     private final ClusterRWLock lock;
 
@@ -46,41 +46,49 @@ public final class ClusterLock {
     }
 
     /** @param listener sees every request, grant, release and give-up, as for {@link ClusterRWLock#addListener} */
+    @Override
     public void addListener(LockListener listener) {
         lock.addListener(listener);
     }
 
     /** @param listener sees the remote side, as for {@link ClusterRWLock#addRemoteListener} */
+    @Override
     public void addRemoteListener(RemoteLockListener listener) {
         lock.addRemoteListener(listener);
     }
 
     /** @return requests waiting now, in the local queue or at the server */
+    @Override
     public int getWaitingCount() {
         return lock.getWaitingCount();
     }
 
     /** @return holds now (at most one) */
+    @Override
     public int getHolderCount() {
         return lock.getHolderCount();
     }
 
     /** @return how many times a release kept the remote hold for a local waiter */
+    @Override
     public long getLocalHandoffs() {
         return lock.getLocalHandoffs();
     }
 
     /** @return how many remote holds of this lock were found lost */
+    @Override
     public long getLostHolds() {
         return lock.getLostHolds();
     }
 
     /** @return the lock's name */
+    @Override
     public String getName() {
         return lock.getName();
     }
 
     /** @return the number of keys (the single lock counts as one) with a local holder, waiter or kept remote hold */
+    @Override
     public int getLiveKeyCount() {
         return lock.getLiveKeyCount();
     }

@@ -55,7 +55,7 @@ import java.util.function.Consumer;
  * argument of each event is the key's local lock, whose identity is stable while the key is in use.
  * {@link #getWaitingCount()} and {@link #getHolderCount()} count the same way.
  */
-public final class ClusterRWLock {
+public final class ClusterRWLock implements ObservableClusterLock {
 
     private static final Object SINGLE = new Object();
 
@@ -113,6 +113,7 @@ public final class ClusterRWLock {
      *
      * @param listener the listener
      */
+    @Override
     public void addListener(LockListener listener) {
         listeners.add(listener);
     }
@@ -123,36 +124,43 @@ public final class ClusterRWLock {
      *
      * @param listener the listener
      */
+    @Override
     public void addRemoteListener(RemoteLockListener listener) {
         remoteListeners.add(listener);
     }
 
     /** @return requests waiting now, in the local queue or at the server */
+    @Override
     public int getWaitingCount() {
         return waiting.get();
     }
 
     /** @return holds now (each local reader counts) */
+    @Override
     public int getHolderCount() {
         return holders.get();
     }
 
     /** @return how many times a release kept the remote exclusive hold for a local waiter */
+    @Override
     public long getLocalHandoffs() {
         return localHandoffs.sum();
     }
 
     /** @return how many remote holds of this lock were found lost */
+    @Override
     public long getLostHolds() {
         return lostHolds.sum();
     }
 
     /** @return the lock's name */
+    @Override
     public String getName() {
         return name;
     }
 
     /** @return the number of keys with a local holder, waiter or kept remote hold */
+    @Override
     public int getLiveKeyCount() {
         return cohorts.size();
     }
@@ -255,14 +263,7 @@ public final class ClusterRWLock {
     }
 
     private void fire(Consumer<LockListener> event) {
-        for (LockListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                System.getLogger("io.ironfence").log(System.Logger.Level.WARNING, "A listener of cluster lock '"
-                        + name + "' failed; the lock is not affected", e);
-            }
-        }
+        ListenerCalls.fire(listeners, event, name);
     }
 
     /**

@@ -72,14 +72,7 @@ final class ObservedEngine implements ClusterLockEngine {
     }
 
     private void fire(Consumer<RemoteLockListener> event) {
-        for (RemoteLockListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                System.getLogger("io.ironfence").log(System.Logger.Level.WARNING, "A remote listener of cluster lock '"
-                        + lockName + "' failed; the lock is not affected", e);
-            }
-        }
+        ListenerCalls.fire(listeners, event, lockName);
     }
 
     /** A remote hold whose end (release, downgrade or loss) is told once. */

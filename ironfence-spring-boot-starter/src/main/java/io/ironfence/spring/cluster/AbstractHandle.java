@@ -4,6 +4,8 @@ import io.ironfence.Guard;
 import io.ironfence.cluster.ClusterGuard;
 import io.ironfence.cluster.ClusterLockEngine;
 import io.ironfence.cluster.ClusterLockKeys;
+import io.ironfence.cluster.ObservableClusterLock;
+import io.ironfence.spi.LockListener;
 import io.ironfence.spring.ClusterLocks;
 
 import org.apache.commons.logging.Log;
@@ -12,19 +14,51 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 
-/** What the handles of both lock types share: loss, and the server's view of the single lock. */
+/** What the handles of both lock types share: counts, listeners, loss, and the server's view of the single lock. */
 abstract class AbstractHandle implements ClusterLocks.Handle {
 
     private static final Log logger = LogFactory.getLog(ClusterLocks.class);
 
+    private final ObservableClusterLock lock;
     private final String name;
     private final ClusterLockEngine engine;
     private final String instanceId;
 
-    AbstractHandle(String name, ClusterLockEngine engine, String instanceId) {
-        this.name = name;
+    AbstractHandle(ObservableClusterLock lock, ClusterLockEngine engine, String instanceId) {
+        this.lock = lock;
+        this.name = lock.getName();
         this.engine = engine;
         this.instanceId = instanceId;
+    }
+
+    @Override
+    public ObservableClusterLock lock() {
+        return lock;
+    }
+
+    @Override
+    public void addListener(LockListener listener) {
+        lock.addListener(listener);
+    }
+
+    @Override
+    public int getWaitingCount() {
+        return lock.getWaitingCount();
+    }
+
+    @Override
+    public int getHolderCount() {
+        return lock.getHolderCount();
+    }
+
+    @Override
+    public int getLiveKeyCount() {
+        return lock.getLiveKeyCount();
+    }
+
+    @Override
+    public long getLostHolds() {
+        return lock.getLostHolds();
     }
 
     @Override

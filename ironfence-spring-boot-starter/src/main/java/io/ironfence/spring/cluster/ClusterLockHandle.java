@@ -3,7 +3,6 @@ package io.ironfence.spring.cluster;
 import io.ironfence.Guard;
 import io.ironfence.cluster.ClusterLock;
 import io.ironfence.cluster.ClusterLockEngine;
-import io.ironfence.spi.LockListener;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +16,7 @@ final class ClusterLockHandle extends AbstractHandle {
     private final ClusterLock lock;
 
     ClusterLockHandle(ClusterLock lock, ClusterLockEngine engine, String instanceId) {
-        super(lock.getName(), engine, instanceId);
+        super(lock, engine, instanceId);
         this.lock = lock;
     }
 
@@ -36,30 +35,5 @@ final class ClusterLockHandle extends AbstractHandle {
     public Optional<? extends Guard<?>> acquire(@Nullable Object key, boolean shared, @Nullable Duration timeout)
             throws InterruptedException {
         return timeout == null ? Optional.of(lock.lockInterruptibly(key)) : lock.tryLock(key, timeout);
-    }
-
-    @Override
-    public void addListener(LockListener listener) {
-        lock.addListener(listener);
-    }
-
-    @Override
-    public int getWaitingCount() {
-        return lock.getWaitingCount();
-    }
-
-    @Override
-    public int getHolderCount() {
-        return lock.getHolderCount();
-    }
-
-    @Override
-    public int getLiveKeyCount() {
-        return lock.getLiveKeyCount();
-    }
-
-    @Override
-    public long getLostHolds() {
-        return lock.getLostHolds();
     }
 }

@@ -1,7 +1,6 @@
 package io.ironfence.spring.cluster;
 
-import io.ironfence.cluster.ClusterLock;
-import io.ironfence.cluster.ClusterRWLock;
+import io.ironfence.cluster.ObservableClusterLock;
 import io.ironfence.cluster.RemoteLockListener;
 import io.ironfence.micrometer.LockMetrics;
 import io.ironfence.spring.LockScope;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
-import java.util.function.ToLongFunction;
 
 /**
  * The remote meters of cluster-scoped locks, beside the five meters every lock has (which, for a
@@ -69,13 +67,7 @@ public final class ClusterLockMetrics implements MeterBinder {
             return;
         }
         locks.add(lock);
-        Object clusterLock = lock.getCluster().lock();
-        Recorder recorder = new Recorder(lock.getName());
-        if (clusterLock instanceof ClusterLock exclusive) {
-            exclusive.addRemoteListener(recorder);
-        } else {
-            ((ClusterRWLock) clusterLock).addRemoteListener(recorder);
-        }
+        observable(lock).addRemoteListener(new Recorder(lock.getName()));
         registries.forEach(registry -> bindHandoffs(registry, lock));
     }
 
@@ -87,11 +79,13 @@ public final class ClusterLockMetrics implements MeterBinder {
         locks.forEach(lock -> bindHandoffs(registry, lock));
     }
 
+    /** The handles of this package serve observable cluster locks. */
+    private static ObservableClusterLock observable(NamedLock lock) {
+        return (ObservableClusterLock) lock.getCluster().lock();
+    }
+
     private static void bindHandoffs(MeterRegistry registry, NamedLock lock) {
-        Object clusterLock = lock.getCluster().lock();
-        ToLongFunction<Object> handoffs = clusterLock instanceof ClusterLock exclusive
-                ? ignored -> exclusive.getLocalHandoffs() : ignored -> ((ClusterRWLock) clusterLock).getLocalHandoffs();
-        FunctionCounter.builder(LOCAL_HANDOFFS, clusterLock, handoffs::applyAsLong)
+        FunctionCounter.builder(LOCAL_HANDOFFS, observable(lock), ObservableClusterLock::getLocalHandoffs)
                 .tag(LockMetrics.LOCK_TAG, lock.getName())
                 .description("Releases that kept the remote hold for a local waiter").register(registry);
         Counter.builder(REMOTE_LOST).tag(LockMetrics.LOCK_TAG, lock.getName())

@@ -3,7 +3,6 @@ package io.ironfence.spring.cluster;
 import io.ironfence.Guard;
 import io.ironfence.cluster.ClusterLockEngine;
 import io.ironfence.cluster.ClusterRWLock;
-import io.ironfence.spi.LockListener;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +16,7 @@ final class ClusterRWLockHandle extends AbstractHandle {
     private final ClusterRWLock lock;
 
     ClusterRWLockHandle(ClusterRWLock lock, ClusterLockEngine engine, String instanceId) {
-        super(lock.getName(), engine, instanceId);
+        super(lock, engine, instanceId);
         this.lock = lock;
     }
 
@@ -39,30 +38,5 @@ final class ClusterRWLockHandle extends AbstractHandle {
             return Optional.of(shared ? lock.readInterruptibly(key) : lock.writeInterruptibly(key));
         }
         return shared ? lock.tryRead(key, timeout) : lock.tryWrite(key, timeout);
-    }
-
-    @Override
-    public void addListener(LockListener listener) {
-        lock.addListener(listener);
-    }
-
-    @Override
-    public int getWaitingCount() {
-        return lock.getWaitingCount();
-    }
-
-    @Override
-    public int getHolderCount() {
-        return lock.getHolderCount();
-    }
-
-    @Override
-    public int getLiveKeyCount() {
-        return lock.getLiveKeyCount();
-    }
-
-    @Override
-    public long getLostHolds() {
-        return lock.getLostHolds();
     }
 }
