@@ -21,6 +21,18 @@ public interface ClusterGuard extends Guard<Void> {
     CompletableFuture<Void> whenLost();
 
     /**
+     * Releases the hold, as {@link #close()} does, and tells whether it was held without a break
+     * until now: the answer a holder needs when it cannot let a lost lock pass unnoticed. When the
+     * release goes to the server it costs nothing more (a session that answers the release never
+     * lost the lock); when the hold is kept for a local waiter or still shared with local readers,
+     * the server is asked (one round trip).
+     *
+     * @return false if the hold was lost at any time while this guard held it, or if the guard
+     *         was closed before
+     */
+    boolean release();
+
+    /**
      * @return the fencing token of this hold, for a protected resource to refuse writes from an
      *         older holder; -1 if the engine cannot issue tokens. Exclusive holders get a token
      *         greater than any issued before for the name and key anywhere in the cluster; the

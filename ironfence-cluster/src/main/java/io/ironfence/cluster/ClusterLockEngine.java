@@ -108,5 +108,28 @@ public interface ClusterLockEngine extends AutoCloseable {
         /** Releases the remote hold. Idempotent; never throws. */
         @Override
         void close();
+
+        /**
+         * Releases the remote hold, as {@link #close()}, and tells whether it was held without a
+         * break until now. An engine whose release is a round trip on the hold's session gets the
+         * answer for free: a session that answers the release never lost the lock.
+         *
+         * @return false if the hold was lost at any time (found now or before), or already released
+         */
+        default boolean release() {
+            boolean intact = isValid();
+            close();
+            return intact;
+        }
+
+        /**
+         * Asks the server whether the hold is still there (a round trip on its session, for an
+         * engine that can), marking it lost if it is not.
+         *
+         * @return whether it is still held
+         */
+        default boolean verify() {
+            return isValid();
+        }
     }
 }

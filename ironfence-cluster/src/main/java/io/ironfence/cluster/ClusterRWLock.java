@@ -631,8 +631,12 @@ public final class ClusterRWLock implements ObservableClusterLock {
         /**
          * A local holder leaves. The last user of a remote hold releases it, unless it is the
          * current exclusive hold and a local holder is queued (at most maxLocalHandoffs times in a row).
+         *
+         * @param verify whether to find out for sure that the hold was not lost: the release to the
+         *               server says so at no cost; a hold kept or still shared is asked (a round trip)
+         * @return whether the hold was intact until now (without verify: as far as is known)
          */
-        void release(Guard<Void> localGuard, Remote remote) {
+        boolean release(Guard<Void> localGuard, Remote remote, boolean verify) {
             RemoteHold toClose = null;
             boolean kept = false;
             state.lock();
@@ -659,14 +663,19 @@ public final class ClusterRWLock implements ObservableClusterLock {
             } finally {
                 state.unlock();
             }
+            boolean intact;
             if (toClose != null) {
-                toClose.close();
+                intact = toClose.release();
+            } else {
+                // Asked before the next local holder gets it: an answer later would be about its hold.
+                intact = verify ? remote.hold.verify() : remote.hold.isValid();
             }
             localGuard.close();
             if (kept) {
                 releaseIfIdle();
             }
             finish();
+            return intact;
         }
 
         /** A kept hold that nobody took (its waiter withdrew) is released by whoever finds the lock idle. */
@@ -766,10 +775,20 @@ public final class ClusterRWLock implements ObservableClusterLock {
         /** Releases the hold, or passes it to a local waiter. Idempotent. */
         @Override
         public void close() {
-            if (closed.compareAndSet(false, true)) {
-                reportRelease(); // before the release, so that the next holder's grant comes after it
-                cohort.release(localGuard, remote);
+            end(false);
+        }
+
+        @Override
+        public boolean release() {
+            return end(true) && !lost.isDone();
+        }
+
+        private boolean end(boolean verify) {
+            if (!closed.compareAndSet(false, true)) {
+                return false;
             }
+            reportRelease(); // before the release, so that the next holder's grant comes after it
+            return cohort.release(localGuard, remote, verify);
         }
 
         @Override

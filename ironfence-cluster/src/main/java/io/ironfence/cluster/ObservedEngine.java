@@ -141,6 +141,18 @@ final class ObservedEngine implements ClusterLockEngine {
         }
 
         @Override
+        public boolean release() {
+            boolean intact = hold.release();
+            end();
+            return intact;
+        }
+
+        @Override
+        public boolean verify() {
+            return hold.verify();
+        }
+
+        @Override
         public String toString() {
             return hold.toString();
         }

@@ -67,8 +67,13 @@ public interface ClusterLocks {
         Optional<? extends Guard<?>> acquire(@Nullable Object key, boolean shared, @Nullable Duration timeout)
                 throws InterruptedException;
 
-        /** @return whether the hold behind this guard (one of this lock's) was found lost */
-        boolean isLost(Guard<?> guard);
+        /**
+         * Releases one of this lock's guards and tells whether its hold was intact until then (a
+         * lost hold is found for sure: see {@code ClusterGuard.release()}).
+         *
+         * @return false if the hold was lost while held
+         */
+        boolean release(Guard<?> guard);
 
         /**
          * Logs an ERROR naming the lock, the key and the holder if the hold behind the guard is

@@ -519,8 +519,14 @@ public final class PostgresLockEngine implements ClusterLockEngine {
 
         @Override
         public void close() {
+            release();
+        }
+
+        /** The unlock is the check: a session that answers it held the lock without a break. */
+        @Override
+        public boolean release() {
             if (!state.compareAndSet(HELD, RELEASED)) {
-                return;
+                return false; // lost (the holder was told), or released before
             }
             holds.remove(this);
             sessionUse.lock();
@@ -529,9 +535,35 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 unlock.setLong(1, lockKey);
                 unlock.execute();
                 giveBack(session);
+                return true;
             } catch (SQLException e) {
-                // The session is broken: the server releases its locks as it ends.
+                // The session is broken: the server released its locks as it ended, at some time
+                // during the hold. Its holder learns it from the answer; meters from whenLost.
                 discard(session);
+                drainIdle();
+                reportLoss(e, "found at its release");
+                return false;
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        @Override
+        public boolean verify() {
+            sessionUse.lock();
+            try {
+                if (state.get() != HELD) {
+                    return false;
+                }
+                session.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
+                try (Statement probe = session.createStatement()) {
+                    probe.execute("SELECT 1");
+                }
+                session.setNetworkTimeout(Runnable::run, 0);
+                return true;
+            } catch (SQLException e) {
+                markLost(e);
+                return false;
             } finally {
                 sessionUse.unlock();
             }
@@ -567,9 +599,13 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             holds.remove(this);
             discard(session);
             drainIdle();
+            reportLoss(cause, "found while held");
+        }
+
+        private void reportLoss(SQLException cause, String when) {
             logger.log(Level.ERROR, "Lost the cluster lock " + Long.toHexString(lockKey) + " (" + (shared ? "shared" : "exclusive")
-                    + ") held by instance '" + settings.instanceId() + "': its session failed ("
-                    + cause.getMessage() + "). Another instance may hold it now.", cause);
+                    + ") held by instance '" + settings.instanceId() + "', " + when + ": its session failed ("
+                    + cause.getMessage() + "). Another instance may have held it meanwhile.", cause);
             for (Consumer<RemoteHold> listener : lossListeners) {
                 try {
                     listener.accept(this);

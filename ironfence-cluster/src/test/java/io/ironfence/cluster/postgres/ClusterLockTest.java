@@ -105,6 +105,40 @@ class ClusterLockTest extends PostgresTestBase {
         now.get().close();
     }
 
+    /**
+     * A loss between heartbeats: the holder's release finds it for sure, whether the release goes
+     * to the server or keeps the hold for a local waiter.
+     */
+    @Test
+    void releaseFindsALossTheHeartbeatHasNotSeenYet() throws Exception {
+        String instance = "slow-heartbeat-" + run;
+        PostgresLockEngine slowHeartbeat = new PostgresLockEngine(PostgresLockEngine.Settings
+                .of(server.url(), server.username(), null).withInstanceId(instance).withHeartbeat(Duration.ofHours(1)));
+        try {
+            ClusterLock lock = new ClusterLock("verified", slowHeartbeat, 8);
+            ClusterGuard alone = lock.lockInterruptibly(null);
+            server.terminateSessionsOf(instance);
+            assertThat(alone.isValid()).isTrue(); // nobody has looked yet
+            assertThat(alone.release()).isFalse();
+
+            ClusterGuard first = lock.lockInterruptibly(null);
+            CompletableFuture<ClusterGuard> next = lock.lockAsync(null, null);
+            await().until(() -> lock.getWaitingCount() == 1);
+            server.terminateSessionsOf(instance);
+            assertThat(first.release()).isFalse(); // kept for the next local holder: the server was asked
+            next.get(10, TimeUnit.SECONDS).close();
+
+            try (ClusterGuard healthy = lock.lockInterruptibly(null)) {
+                assertThat(healthy.isValid()).isTrue();
+            }
+            ClusterGuard intact = lock.lockInterruptibly(null);
+            assertThat(intact.release()).isTrue();
+            assertThat(intact.release()).isFalse(); // released before
+        } finally {
+            slowHeartbeat.close();
+        }
+    }
+
     @Test
     void interruptedWaitersLeaveNothingBehind() throws Exception {
         ClusterLock holderSide = new ClusterLock("interrupted", countingEngine("holder"), 8);

@@ -173,11 +173,22 @@ final class Acquisition {
     }
 
     /**
-     * @return the exception that tells the caller its cluster hold was lost while the method ran,
-     *         or null if it was not (or the lock is local)
+     * Releases the guard, then ends this use, and tells whether a cluster hold was lost while held.
+     *
+     * @return the exception that tells the caller its cluster hold was lost while the method ran
+     *         (found for sure: by the release to the server, or by asking it), or null if it was
+     *         not, or the lock is local
      */
-    @Nullable LockLostException lossOf(Guard<?> guard) {
-        return cluster != null && cluster.isLost(guard) ? new LockLostException(named.getName(), key, description) : null;
+    @Nullable LockLostException releaseChecked(Guard<?> guard) {
+        try {
+            if (cluster == null) {
+                guard.close();
+                return null;
+            }
+            return cluster.release(guard) ? null : new LockLostException(named.getName(), key, description);
+        } finally {
+            finish();
+        }
     }
 
     /** Tells the lock's monitor which method holds it through this guard; returns the guard. */

@@ -80,19 +80,14 @@ final class LockInterceptor implements MethodInterceptor {
             held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), guard);
             Object result = null;
             Throwable failure = null;
-            RuntimeException lost;
             try {
-                try {
-                    result = invocation.proceed();
-                } catch (Throwable bodyFailure) {
-                    failure = bodyFailure;
-                }
-                // Asked before the release: a hold passed on and lost later is not this call's loss.
-                lost = acquisition.lossOf(guard);
-            } finally {
-                held.pop(); // before the release, which may run a granted async body on this thread
-                guard.close();
+                result = invocation.proceed();
+            } catch (Throwable bodyFailure) {
+                failure = bodyFailure;
             }
+            held.pop(); // before the release, which may run a granted async body on this thread
+            // A cluster hold lost while the body ran is found for sure here (see ClusterGuard.release).
+            RuntimeException lost = acquisition.releaseChecked(guard);
             if (failure != null) {
                 if (lost != null) {
                     failure.addSuppressed(lost);
@@ -171,8 +166,7 @@ final class LockInterceptor implements MethodInterceptor {
             return;
         }
         stage.whenComplete((value, failure) -> {
-            RuntimeException lost = acquisition.lossOf(guard);
-            acquisition.release(guard);
+            RuntimeException lost = acquisition.releaseChecked(guard);
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             if (cause != null) {

@@ -67,9 +67,12 @@ abstract class AbstractHandle implements ClusterLocks.Handle {
     }
 
     @Override
-    public boolean isLost(Guard<?> guard) {
-        // Lost, not merely closed: whenLost completes only when the remote hold is found gone.
-        return guard instanceof ClusterGuard cluster && cluster.whenLost().isDone();
+    public boolean release(Guard<?> guard) {
+        if (guard instanceof ClusterGuard cluster) {
+            return cluster.release();
+        }
+        guard.close();
+        return true;
     }
 
     @Override

@@ -210,6 +210,14 @@ class ClusterScopeTest {
     }
 
     @Test
+    void aLossBetweenHeartbeatsStillEndsTheCallWithLockLostException() throws Exception {
+        Payouts payouts = instance(0, "ironfence.cluster.heartbeat=1h").getBean(Payouts.class);
+        assertThatThrownBy(() -> payouts.payWhile(() -> server.terminateSessionsOf(instanceId(0))))
+                .isInstanceOf(LockLostException.class).hasMessageContaining("payWhile");
+        payouts.payWhile(() -> null); // a new session, and an intact hold
+    }
+
+    @Test
     void theEndpointShowsScopeAndWhichInstanceHoldsTheLock() throws Exception {
         ConfigurableApplicationContext first = instance(0);
         ConfigurableApplicationContext second = instance(1);
@@ -359,6 +367,11 @@ class ClusterScopeTest {
                 release.await();
                 return token;
             }).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
+        }
+
+        @WithLock("payouts")
+        public void payWhile(java.util.concurrent.Callable<?> meanwhile) throws Exception {
+            meanwhile.call();
         }
 
         @WithLock("payouts")
