@@ -91,9 +91,12 @@ public final class PostgresLockEngine implements ClusterLockEngine {
      * @param maxConnections the most sessions open at once (held, waiting or idle)
      * @param heartbeat      how often held sessions are probed
      * @param connectTimeout how long opening a session, or a probe of a held one, may take
+     * @param fencingTokens  whether grants get fencing tokens: a durable write per grant (a commit,
+     *                       so a disk flush on the server); off for locks that only save duplicate
+     *                       work and have no resource that checks tokens
      */
     public record Settings(String url, @Nullable String username, @Nullable String password, String instanceId,
-            int maxConnections, Duration heartbeat, Duration connectTimeout) {
+            int maxConnections, Duration heartbeat, Duration connectTimeout, boolean fencingTokens) {
 
         public Settings {
             if (!url.startsWith("jdbc:postgresql:")) {
@@ -108,26 +111,38 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             }
         }
 
-        /** Defaults: this process as the instance, 16 sessions, a 2 s heartbeat, a 5 s connect timeout. */
+        /**
+         * Defaults: this process as the instance, 16 sessions, a 2 s heartbeat, a 5 s connect
+         * timeout, fencing tokens on.
+         */
         public static Settings of(String url, @Nullable String username, @Nullable String password) {
             return new Settings(url, username, password, "ironfence-" + ProcessHandle.current().pid(), 16,
-                    Duration.ofSeconds(2), Duration.ofSeconds(5));
+                    Duration.ofSeconds(2), Duration.ofSeconds(5), true);
         }
 
         public Settings withInstanceId(String instanceId) {
-            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout,
+                    fencingTokens);
         }
 
         public Settings withMaxConnections(int maxConnections) {
-            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout,
+                    fencingTokens);
         }
 
         public Settings withHeartbeat(Duration heartbeat) {
-            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout,
+                    fencingTokens);
         }
 
         public Settings withConnectTimeout(Duration connectTimeout) {
-            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout);
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout,
+                    fencingTokens);
+        }
+
+        public Settings withFencingTokens(boolean fencingTokens) {
+            return new Settings(url, username, password, instanceId, maxConnections, heartbeat, connectTimeout,
+                    fencingTokens);
         }
     }
 
@@ -157,7 +172,7 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         this.waits = Executors.newCachedThreadPool(daemon("ironfence-cluster-wait-"));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("ironfence-cluster-heartbeat-"));
         try (Connection c = connect()) {
-            this.fencing = prepareFencingTable(c);
+            this.fencing = settings.fencingTokens() && prepareFencingTable(c);
         } catch (SQLException e) {
             waits.shutdownNow();
             heartbeats.shutdownNow();
@@ -288,16 +303,37 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                     if (state.compareAndSet(WAITING, CANCELLED)) {
                         Statement running = statement;
                         if (running != null) {
-                            try {
-                                running.cancel();
-                            } catch (SQLException e) {
-                                logger.log(Level.DEBUG, "Cancelling a remote lock wait failed", e);
-                            }
+                            cancelUntilAnswered(running);
                         }
                         return;
                     }
                 } else {
                     return; // done: a grant that nobody can receive is closed by the runner
+                }
+            }
+        }
+
+        /**
+         * Sends the protocol cancel, and sends it again while the wait has not ended: a cancel
+         * that reaches the server before the lock statement does (the runner is between its
+         * WAITING transition and sending it) cancels nothing, and the wait would go on. Cancels
+         * that arrive after the wait ended are harmless: a cancelled session is never reused.
+         */
+        private void cancelUntilAnswered(Statement running) {
+            try {
+                running.cancel();
+            } catch (SQLException e) {
+                logger.log(Level.DEBUG, "Cancelling a remote lock wait failed", e);
+            }
+            if (!closed) {
+                try {
+                    heartbeats.schedule(() -> {
+                        if (statement == running) {
+                            cancelUntilAnswered(running);
+                        }
+                    }, 50, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    // closing: every session is closed, which ends the wait
                 }
             }
         }
@@ -317,37 +353,37 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         }
 
         private void waitForLock() {
+            waitForLock(false);
+        }
+
+        /**
+         * @param retried whether this is the second attempt: an idle session can die unnoticed (a
+         *                server restart), so a broken session met on the first statement is dropped
+         *                with the other idle ones, which most likely died with it, and the wait is
+         *                tried once more on a new session (a dead session held nothing)
+         */
+        private void waitForLock(boolean retried) {
             Connection c = borrowOrFail();
             if (c == null) {
                 return;
             }
             boolean keep = false;
             boolean discard = false;
+            boolean retry = false;
             try {
                 boolean unlimited = deadline == Long.MAX_VALUE;
                 long remaining = unlimited ? 0L : Math.max(0L, deadline - System.nanoTime());
                 // lock_timeout 0 means no limit, so a deadline that has (nearly) passed is a try.
                 boolean tryOnly = !unlimited && remaining < TimeUnit.MILLISECONDS.toNanos(1);
-                String setTimeout = "SET lock_timeout = " + (tryOnly ? 0L : TimeUnit.NANOSECONDS.toMillis(remaining));
-                try (Statement set = c.createStatement()) {
-                    set.execute(setTimeout);
-                } catch (SQLException dead) {
-                    // An idle session can die unnoticed (a server restart): drop it and the other
-                    // idle ones, which most likely died with it, and wait on a new session instead.
-                    discard(c);
-                    drainIdle();
-                    c = borrowOrFail();
-                    if (c == null) {
-                        return;
-                    }
-                    try (Statement set = c.createStatement()) {
-                        set.execute(setTimeout);
-                    }
-                }
-                PreparedStatement wait = c.prepareStatement(tryOnly
-                        ? (shared ? "SELECT pg_try_advisory_lock_shared(?)" : "SELECT pg_try_advisory_lock(?)")
-                        : (shared ? "SELECT pg_advisory_lock_shared(?)" : "SELECT pg_advisory_lock(?)"));
-                wait.setLong(1, lockKey);
+                // lock_timeout is set in the same statement (one round trip): the target list is
+                // evaluated in order, so it applies to the wait that follows it.
+                String timeout = Long.toString(tryOnly ? 0L : TimeUnit.NANOSECONDS.toMillis(remaining));
+                String lock = tryOnly
+                        ? (shared ? "pg_try_advisory_lock_shared(?)" : "pg_try_advisory_lock(?)")
+                        : (shared ? "pg_advisory_lock_shared(?)" : "pg_advisory_lock(?)");
+                PreparedStatement wait = c.prepareStatement("SELECT set_config('lock_timeout', ?, false), " + lock);
+                wait.setString(1, timeout);
+                wait.setLong(2, lockKey);
                 statement = wait;
                 if (!state.compareAndSet(CONNECTING, WAITING)) {
                     wait.close();
@@ -356,7 +392,7 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 boolean granted;
                 try (ResultSet result = wait.executeQuery()) {
                     result.next();
-                    granted = !tryOnly || result.getBoolean(1);
+                    granted = !tryOnly || result.getBoolean(2);
                 } finally {
                     wait.close();
                     if (!state.compareAndSet(WAITING, DONE)) {
@@ -379,6 +415,9 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             } catch (SQLException e) {
                 if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                     fail(timedOut());
+                } else if (!retried && isBroken(c) && state.compareAndSet(DONE, CONNECTING)) {
+                    discard = true;
+                    retry = true;
                 } else {
                     discard = true;
                     fail(state.get() == CANCELLED ? new IllegalStateException("withdrawn", e) : unreachable(e));
@@ -392,6 +431,10 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                         giveBack(c);
                     }
                 }
+            }
+            if (retry) {
+                drainIdle();
+                waitForLock(true);
             }
         }
 
@@ -742,6 +785,15 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                 result.next();
                 return result.getLong(1);
             }
+        }
+    }
+
+    /** @return whether the session is gone (closed by the driver after an I/O error, or unanswering) */
+    private static boolean isBroken(Connection c) {
+        try {
+            return c.isClosed() || !c.isValid(1);
+        } catch (SQLException e) {
+            return true;
         }
     }
 
