@@ -72,7 +72,8 @@ public class IronFenceClusterAutoConfiguration {
                     .withInstanceId(truncate(instanceId))
                     .withMaxConnections(cluster.getMaxConnections())
                     .withHeartbeat(cluster.getHeartbeat())
-                    .withConnectTimeout(cluster.getConnectTimeout());
+                    .withConnectTimeout(cluster.getConnectTimeout())
+                    .withFencingTokens(cluster.isFencingTokens());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Invalid ironfence.cluster settings: " + e.getMessage()
                     + ". Set max-connections to at least 1, and heartbeat and connect-timeout to positive durations.", e);

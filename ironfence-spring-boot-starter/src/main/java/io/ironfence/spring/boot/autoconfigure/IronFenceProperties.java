@@ -232,6 +232,21 @@ public class IronFenceProperties {
          */
         private int maxKeys = 10_000;
 
+        /**
+         * Whether grants carry fencing tokens (a counter table, and a durable write per grant).
+         * Turn it off for locks that only save duplicate work, where no resource checks tokens:
+         * fencingToken() then answers -1.
+         */
+        private boolean fencingTokens = true;
+
+        public boolean isFencingTokens() {
+            return fencingTokens;
+        }
+
+        public void setFencingTokens(boolean fencingTokens) {
+            this.fencingTokens = fencingTokens;
+        }
+
         public @Nullable String getUrl() {
             return url;
         }
