@@ -21,7 +21,7 @@ function parsePrometheus(text) {
 function summarize(samples) {
   const byLock = {};
   const lock = name => byLock[name] ??= { waitP50: 0, waitP99: 0, heldP50: 0, heldP99: 0, acquired: 0,
-    contended: 0, timeouts: 0, waiting: 0, holders: 0, waitSeconds: 0 };
+    contended: 0, timeouts: 0, waiting: 0, holders: 0, waitSeconds: 0, remoteWaits: 0, handoffs: 0, lost: 0 };
   for (const { name, labels, value } of samples) {
     if (!labels.lock || Number.isNaN(value)) continue;
     const l = lock(labels.lock);
@@ -43,6 +43,12 @@ function summarize(samples) {
       l.waiting = value;
     } else if (name === 'ironfence_lock_holders') {
       l.holders = value;
+    } else if (name === 'ironfence_lock_remote_wait_seconds_count' && labels.outcome === 'acquired') {
+      l.remoteWaits += value;
+    } else if (name === 'ironfence_lock_remote_local_handoffs_total') {
+      l.handoffs += value;
+    } else if (name === 'ironfence_lock_remote_lost_total') {
+      l.lost += value;
     }
   }
   return byLock;
@@ -58,11 +64,12 @@ function chart(element, title, labels) {
   }, [[], ...labels.map(() => [])], element);
 }
 
-function card(name, type) {
+function card(name, type, scope) {
   const el = document.createElement('div');
   el.className = 'card';
   el.id = 'lock-' + name;
-  el.innerHTML = `<h3>${name} <small>${type}</small></h3>
+  const cluster = scope === 'cluster' ? `<div class="cluster" data-k="cluster">cluster lock</div>` : '';
+  el.innerHTML = `<h3>${name} <small>${type}${scope === 'cluster' ? ', cluster' : ''}</small></h3>${cluster}
     <div class="stats">
       <div class="stat"><b data-k="throughput">0</b><span>acquired /s</span></div>
       <div class="stat"><b data-k="contention">0</b><span>contended /s</span></div>
@@ -71,7 +78,8 @@ function card(name, type) {
       <div class="stat"><b data-k="timeouts">0</b><span>timeouts</span></div>
     </div>
     <div data-chart="wait"></div><div data-chart="held"></div>`;
-  document.getElementById('locks').appendChild(el);
+  const cards = document.getElementById('locks');
+  if (scope === 'cluster') cards.prepend(el); else cards.appendChild(el); // cluster locks first
   const entry = { el, time: [], waitP50: [], waitP99: [], heldP50: [], heldP99: [] };
   entry.waitChart = chart(el.querySelector('[data-chart=wait]'), 'wait (request → grant)', ['p50', 'p99']);
   entry.heldChart = chart(el.querySelector('[data-chart=held]'), 'held (grant → release)', ['p50', 'p99']);
@@ -109,6 +117,26 @@ async function renderHolders(locks) {
   state.maxHolderRows = Math.max(state.maxHolderRows, rows.length);
 }
 
+// A cluster lock: which instance holds it now (asked of PostgreSQL by the endpoint), the payouts
+// table's last fencing token, and how many grants went to the server or stayed in this instance.
+async function renderCluster(name, entry, remotePerSecond, handoffsPerSecond, lost) {
+  const details = await (await fetch('/actuator/locks/' + encodeURIComponent(name))).json();
+  const remote = details.remote ?? {};
+  const holder = (remote.holders ?? []).find(h => h.granted);
+  const queued = (remote.holders ?? []).filter(h => !h.granted).length;
+  let token = '';
+  const payouts = await fetch('/api/payouts');
+  if (payouts.ok) {
+    const p = await payouts.json();
+    token = ` · fencing token <b>${p.lastToken}</b> (last payout by ${p.lastInstance ?? '–'}, ${p.refused} refused)`;
+  }
+  entry.el.querySelector('[data-k=cluster]').innerHTML =
+    `this is <b>${remote.instance}</b> · held by <b class="${holder && holder.instance === remote.instance ? 'me' : ''}">`
+    + `${holder ? holder.instance : 'nobody'}</b>, ${queued} queued at the server${token}<br>`
+    + `${Math.round(remotePerSecond)} server grants/s, ${Math.round(handoffsPerSecond)} local hand-offs/s, ${lost} lost`;
+  state.cluster = { instance: remote.instance, holder: holder ? holder.instance : null };
+}
+
 async function tick() {
   const [prometheus, locks, load] = await Promise.all([
     fetch('/actuator/prometheus').then(r => r.text()),
@@ -122,7 +150,7 @@ async function tick() {
   for (const [name, summary] of Object.entries(locks.locks)) {
     const m = byLock[name];
     if (!m) continue;
-    const entry = state.locks[name] ??= card(name, summary.type);
+    const entry = state.locks[name] ??= card(name, summary.type, summary.scope);
     const before = previous && previous.byLock[name];
     const seconds = previous ? now - previous.time : 1;
     const rate = (key) => before ? Math.max(0, (m[key] - before[key]) / seconds) : 0;
@@ -142,6 +170,7 @@ async function tick() {
     entry.waitChart.setData([entry.time, entry.waitP50, entry.waitP99]);
     entry.heldChart.setData([entry.time, entry.heldP50, entry.heldP99]);
     state.maxWaitP99 = Math.max(state.maxWaitP99, m.waitP99);
+    if (summary.scope === 'cluster') await renderCluster(name, entry, rate('remoteWaits'), rate('handoffs'), m.lost);
   }
   state.previous = { time: now, byLock };
   if (previous) renderHot(hot);

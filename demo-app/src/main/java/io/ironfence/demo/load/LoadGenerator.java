@@ -3,11 +3,14 @@ package io.ironfence.demo.load;
 import io.ironfence.demo.shop.Catalogue;
 import io.ironfence.demo.shop.Ledger;
 import io.ironfence.demo.shop.Orders;
+import io.ironfence.demo.shop.Payouts;
 import io.ironfence.demo.shop.Shipping;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -63,13 +66,17 @@ public class LoadGenerator implements DisposableBean {
     private final Orders orders;
     private final Ledger ledger;
     private final Shipping shipping;
+    /** Present in the cluster profile only. */
+    private final @Nullable Payouts payouts;
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final List<Thread> shoppers = new ArrayList<>();
     private volatile Settings settings = new Settings(8, 90, 1, false);
     private volatile boolean running;
 
-    public LoadGenerator(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping) {
+    public LoadGenerator(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping,
+            ObjectProvider<Payouts> payouts) {
+        this.payouts = payouts.getIfAvailable();
         this.catalogue = catalogue;
         this.orders = orders;
         this.ledger = ledger;
@@ -149,6 +156,14 @@ public class LoadGenerator implements DisposableBean {
     private void write(Settings s, ThreadLocalRandom random) throws InterruptedException {
         String sku = SKUS[random.nextInt(SKUS.length)];
         String customer = "customer-" + random.nextInt(50);
+        if (payouts != null && random.nextInt(5) == 0) {
+            try {
+                payouts.pay(1 + random.nextInt(1000)); // across every instance of the shop
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("Payout failed", e);
+            }
+            return;
+        }
         switch (random.nextInt(4)) {
             case 0 -> {
                 if (s.catalogueAsMutex()) {

@@ -4,11 +4,14 @@ import io.ironfence.demo.load.LoadGenerator;
 import io.ironfence.demo.shop.Catalogue;
 import io.ironfence.demo.shop.Ledger;
 import io.ironfence.demo.shop.Orders;
+import io.ironfence.demo.shop.Payouts;
 import io.ironfence.demo.shop.Shipping;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Positive;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -22,6 +25,7 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,13 +42,23 @@ class ShopController {
     private final Ledger ledger;
     private final Shipping shipping;
     private final LoadGenerator load;
+    private final ObjectProvider<Payouts> payouts;
 
-    ShopController(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping, LoadGenerator load) {
+    ShopController(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping, LoadGenerator load,
+            ObjectProvider<Payouts> payouts) {
+        this.payouts = payouts;
         this.catalogue = catalogue;
         this.orders = orders;
         this.ledger = ledger;
         this.shipping = shipping;
         this.load = load;
+    }
+
+    /** The payouts table every instance writes (cluster profile); 404 when the shop runs alone. */
+    @GetMapping("/payouts")
+    ResponseEntity<Payouts.Status> payouts() throws SQLException {
+        Payouts service = payouts.getIfAvailable();
+        return service == null ? ResponseEntity.notFound().build() : ResponseEntity.ok(service.status());
     }
 
     @GetMapping("/catalogue")
