@@ -43,7 +43,7 @@ class ChaosTest extends PostgresTestBase {
     private static final int KEYS = 4;
 
     @Test
-    void noTwoIntactHoldersAtOnceAndNoLossUntold() throws Exception {
+    void noTwoHoldersAtOnceThatWereNotToldOfALoss() throws Exception {
         int seconds = Integer.getInteger("ironfence.chaos.seconds", 20);
         String ledger = "chaos_" + run;
         createLedger(ledger);
@@ -104,8 +104,7 @@ class ChaosTest extends PostgresTestBase {
         System.out.println("CHAOS " + seconds + " s, 2 instances x " + THREADS + " threads, " + KEYS + " keys, "
                 + terminations.get() + " sessions terminated, one kill -9 and restart, one server restart: " + result);
         assertThat(result.acquisitions).as("holds written down").isGreaterThan(50);
-        assertThat(result.twoIntactAtOnce).as("two holders that both kept the lock, at once").isZero();
-        assertThat(result.lossesUntold).as("holds overlapped by another that their holder was told nothing of")
+        assertThat(result.twoIntactAtOnce).as("overlapping holds of which neither holder was told of a loss")
                 .isZero();
     }
 
@@ -147,11 +146,13 @@ class ChaosTest extends PostgresTestBase {
      * @param lossesSeenInBody     holds whose guard said invalid before the body ended (the heartbeat saw it)
      * @param lossesFoundAtRelease holds whose release found them lost (every loss, those seen in the body included)
      * @param writesRejected       protected writes the resource refused for an old fencing token
-     * @param twoIntactAtOnce      pairs of overlapping holds whose releases both found them intact
-     * @param lossesUntold         holds another hold overlapped (so their lock had gone to it) whose release said intact
+     * @param overlapping          pairs of holds of one key that overlapped in time: the lock went to one while
+     *                             the other's lost hold had not been noticed yet (by heartbeat or release)
+     * @param twoIntactAtOnce      of those, pairs in which neither holder was told of a loss: both believed they
+     *                             held the lock at once, and one of them was never told otherwise (a missed loss)
      */
     record Ledger(long acquisitions, long complete, long lossesSeenInBody, long lossesFoundAtRelease,
-            long writesRejected, long twoIntactAtOnce, long lossesUntold) {
+            long writesRejected, long overlapping, long twoIntactAtOnce) {
 
         static Ledger read(PostgresServer server, String ledger) throws SQLException {
             String events = ledger + "_events";
@@ -164,10 +165,10 @@ class ChaosTest extends PostgresTestBase {
                         count(c, "SELECT count(*) FROM " + events + " WHERE valid_at_end = false"),
                         count(c, "SELECT count(*) FROM " + events + " WHERE intact = false"),
                         count(c, "SELECT count(*) FROM " + events + " WHERE accepted = false"),
-                        count(c, "SELECT count(*)" + overlap + "WHERE a.intact AND b.intact AND a.id < b.id"),
-                        // The earlier of two overlapping holds is the one whose lock went to the other:
-                        // its holder must have been told (its release found it lost).
-                        count(c, "SELECT count(DISTINCT a.id)" + overlap + "WHERE a.started < b.started AND a.intact"));
+                        // Either of two overlapping holds may be the stale one: a hold passed on locally
+                        // after its session died can begin after the new holder on another instance.
+                        count(c, "SELECT count(*)" + overlap + "WHERE a.id < b.id"),
+                        count(c, "SELECT count(*)" + overlap + "WHERE a.intact AND b.intact AND a.id < b.id"));
             }
         }
 
