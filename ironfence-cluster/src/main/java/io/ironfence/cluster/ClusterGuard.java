@@ -33,10 +33,15 @@ public interface ClusterGuard extends Guard<Void> {
     boolean release();
 
     /**
-     * @return the fencing token of this hold, for a protected resource to refuse writes from an
-     *         older holder; -1 if the engine cannot issue tokens. Exclusive holders get a token
+     * The fencing token of this hold, for a protected resource to refuse writes from an older
+     * holder. It is issued on the lock's own session when first asked for (a durable write), so
+     * holders that never ask pay nothing; later calls return the same token.
+     *
+     * @return the token; -1 if the engine cannot issue tokens. Exclusive holders get a token
      *         greater than any issued before for the name and key anywhere in the cluster; the
      *         readers of an instance share the token of the remote shared hold they share.
+     * @throws IllegalStateException if the hold was lost before its token was issued: the holder
+     *                               must not act as the holder
      */
     long fencingToken();
 }

@@ -75,7 +75,9 @@ public interface ClusterLockEngine extends AutoCloseable {
         /**
          * @return the fencing token of this grant: strictly greater than every token issued before
          *         for the same key across the cluster, so a protected resource can refuse writes
-         *         from an older holder; -1 if the engine cannot issue tokens (see its documentation)
+         *         from an older holder; -1 if the engine cannot issue tokens (see its documentation).
+         *         An engine may issue it when first asked, while the hold lasts.
+         * @throws IllegalStateException if the hold was lost before its token was issued
          */
         long fencingToken();
 

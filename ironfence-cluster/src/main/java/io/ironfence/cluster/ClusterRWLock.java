@@ -101,7 +101,7 @@ public final class ClusterRWLock implements ObservableClusterLock {
         this.liveKeys = liveKeys;
         remoteListeners.add(new RemoteLockListener() {
             @Override
-            public void onRemoteLost(boolean shared, long fencingToken) {
+            public void onRemoteLost(boolean shared) {
                 lostHolds.increment();
             }
         });

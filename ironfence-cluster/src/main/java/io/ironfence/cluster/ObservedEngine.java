@@ -85,7 +85,7 @@ final class ObservedEngine implements ClusterLockEngine {
         ObservedHold(RemoteHold hold) {
             this.hold = hold;
             hold.whenLost().thenRun(() -> {
-                fire(listener -> listener.onRemoteLost(hold.shared(), hold.fencingToken()));
+                fire(listener -> listener.onRemoteLost(hold.shared()));
                 end();
             });
         }

@@ -50,9 +50,8 @@ public interface RemoteLockListener {
      * A remote hold was found lost (its session died, or the server restarted): its holders no
      * longer exclude anyone.
      *
-     * @param shared       whether it was shared
-     * @param fencingToken the fencing token of its grant
+     * @param shared whether it was shared
      */
-    default void onRemoteLost(boolean shared, long fencingToken) {
+    default void onRemoteLost(boolean shared) {
     }
 }

@@ -64,8 +64,9 @@ import java.util.function.Consumer;
  * timeout.
  *
  * <h2>Fencing tokens</h2>
- * Every grant takes the next number of a counter per key in table {@code ironfence_fencing_tokens},
- * on the lock's own session while it holds the lock, so tokens strictly increase per key across
+ * A grant takes the next number of a counter per key in table {@code ironfence_fencing_tokens},
+ * on the lock's own session while it holds the lock, when its holder first asks for its token (a
+ * commit, so a disk flush: holders that never ask pay nothing), so tokens strictly increase per key across
  * the cluster. The engine creates the table on start if it can; without {@code CREATE} on the
  * schema (and {@code INSERT}/{@code UPDATE} on the table) it logs a warning once and issues no
  * tokens ({@link RemoteHold#fencingToken()} answers -1).
@@ -78,6 +79,8 @@ public final class PostgresLockEngine implements ClusterLockEngine {
     private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private static final String FENCING_TABLE = "ironfence_fencing_tokens";
+    /** A hold's token before its holder asked for it. */
+    private static final long UNISSUED = Long.MIN_VALUE;
     private static final String NEXT_TOKEN = "INSERT INTO " + FENCING_TABLE + " AS f (lock_key, token) VALUES (?, 1) "
             + "ON CONFLICT (lock_key) DO UPDATE SET token = f.token + 1 RETURNING token";
 
@@ -406,7 +409,7 @@ public final class PostgresLockEngine implements ClusterLockEngine {
                     fail(timedOut());
                     return;
                 }
-                Hold hold = new Hold(c, lockKey, shared, fencing ? nextToken(c, lockKey) : -1L);
+                Hold hold = new Hold(c, lockKey, shared, fencing ? UNISSUED : -1L);
                 holds.add(hold);
                 keep = true;
                 if (!future.complete(hold)) {
@@ -473,7 +476,8 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         private final Connection session;
         private final long lockKey;
         private final boolean shared;
-        private final long token;
+        /** The token, once issued; {@link #UNISSUED} until the holder asks; guarded by sessionUse to issue. */
+        private volatile long token;
         private final AtomicInteger state = new AtomicInteger(HELD);
         private final CompletableFuture<Void> lost = new CompletableFuture<>();
         /** Keeps a probe and the release off the session at the same time (the driver serializes, but a release must not wait for a slow probe). */
@@ -496,9 +500,32 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             return shared;
         }
 
+        /**
+         * Issued on first request, on the held session: later than every earlier holder's (their
+         * holds ended before this one began) and earlier than every later holder's.
+         *
+         * @throws IllegalStateException if the hold was lost or released before its token was issued
+         */
         @Override
         public long fencingToken() {
-            return token;
+            long current = token;
+            if (current != UNISSUED) {
+                return current;
+            }
+            sessionUse.lock();
+            try {
+                if (token == UNISSUED) {
+                    if (state.get() != HELD) {
+                        throw new IllegalStateException(this + " is no longer held: no token can be issued for it");
+                    }
+                    token = nextToken(session, lockKey);
+                }
+                return token;
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not issue a fencing token for " + this + ": " + e.getMessage(), e);
+            } finally {
+                sessionUse.unlock();
+            }
         }
 
         @Override

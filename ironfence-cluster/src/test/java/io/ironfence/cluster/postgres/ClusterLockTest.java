@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -119,6 +120,8 @@ class ClusterLockTest extends PostgresTestBase {
             ClusterGuard alone = lock.lockInterruptibly(null);
             server.terminateSessionsOf(instance);
             assertThat(alone.isValid()).isTrue(); // nobody has looked yet
+            // The token is issued on the hold's session when first asked for: a dead one issues none.
+            assertThatThrownBy(alone::fencingToken).isInstanceOf(IllegalStateException.class);
             assertThat(alone.release()).isFalse();
 
             ClusterGuard first = lock.lockInterruptibly(null);

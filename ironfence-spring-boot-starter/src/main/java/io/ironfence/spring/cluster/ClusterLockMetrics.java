@@ -121,7 +121,7 @@ public final class ClusterLockMetrics implements MeterBinder {
         }
 
         @Override
-        public void onRemoteLost(boolean shared, long fencingToken) {
+        public void onRemoteLost(boolean shared) {
             for (MeterRegistry registry : registries) {
                 Counter.builder(REMOTE_LOST).tag(LockMetrics.LOCK_TAG, name)
                         .description("Remote holds found lost").register(registry).increment();
