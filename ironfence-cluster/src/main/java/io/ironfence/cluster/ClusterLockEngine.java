@@ -34,6 +34,20 @@ public interface ClusterLockEngine extends AutoCloseable {
      */
     CompletableFuture<RemoteHold> acquire(long lockKey, boolean shared, @Nullable Duration timeout);
 
+    /**
+     * Takes the remote lock of a key if it is free now, on the calling thread, without waiting:
+     * for a caller that would block anyway, it saves handing the request to another thread and
+     * the grant back. Returns null whenever that cannot be done at once (the lock is taken, no
+     * session is ready): the caller then uses {@link #acquire}.
+     *
+     * @param lockKey the 64-bit key
+     * @param shared  whether a shared hold is requested
+     * @return the hold, or null
+     */
+    default @Nullable RemoteHold tryAcquireNow(long lockKey, boolean shared) {
+        return null;
+    }
+
     /** @return the number of sessions the engine has open now (held, waiting or idle) */
     int openSessions();
 

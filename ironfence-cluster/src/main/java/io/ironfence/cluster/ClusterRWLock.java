@@ -287,11 +287,14 @@ public final class ClusterRWLock implements ObservableClusterLock {
         volatile boolean queuedLocally;
         /** Set by a blocking waiter before it withdraws on an interrupt. */
         volatile boolean interrupted;
+        /** The thread of a blocking request, which may take a free remote lock itself; null for async ones. */
+        final @Nullable Thread requester;
 
         Request(Cohort cohort, @Nullable Duration timeout, LockMode mode, boolean async) {
             this.cohort = cohort;
             this.mode = mode;
             this.async = async;
+            this.requester = async ? null : Thread.currentThread();
             long nanos = timeout == null ? 0L : Math.max(0L, saturatedNanos(timeout));
             this.deadline = timeout == null ? Long.MAX_VALUE : requestNanos + nanos;
             waiting.incrementAndGet();
@@ -598,6 +601,15 @@ public final class ClusterRWLock implements ObservableClusterLock {
                 grantWrite(request, localGuard, usable, true);
                 return;
             }
+            if (request.requester == Thread.currentThread()) {
+                // A blocking caller that got the local lock at once: try the server on its own
+                // thread first, saving the hand-over to an engine thread and back when it is free.
+                RemoteHold now = engine.tryAcquireNow(lockKey, false);
+                if (now != null) {
+                    grantWrite(request, localGuard, holdNow(now), false);
+                    return;
+                }
+            }
             CompletableFuture<RemoteHold> remoteRequest = engine.acquire(lockKey, false, request.remaining());
             request.remoteRequest.set(remoteRequest);
             if (request.result.isDone()) {
@@ -611,16 +623,21 @@ public final class ClusterRWLock implements ObservableClusterLock {
                     request.result.completeExceptionally(unwrap(failure));
                     return;
                 }
-                Remote fresh = new Remote(hold, 1);
-                state.lock();
-                try {
-                    current = fresh;
-                    handoffs = 0;
-                } finally {
-                    state.unlock();
-                }
-                grantWrite(request, localGuard, fresh, false);
+                grantWrite(request, localGuard, holdNow(hold), false);
             });
+        }
+
+        /** A new exclusive hold becomes the cohort's current one. */
+        private Remote holdNow(RemoteHold hold) {
+            Remote fresh = new Remote(hold, 1);
+            state.lock();
+            try {
+                current = fresh;
+                handoffs = 0;
+            } finally {
+                state.unlock();
+            }
+            return fresh;
         }
 
         private void grantWrite(Request<ClusterWriteGuard> request, WriteGuard<Void> localGuard, Remote remote,

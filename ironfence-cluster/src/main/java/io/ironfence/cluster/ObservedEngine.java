@@ -62,6 +62,18 @@ final class ObservedEngine implements ClusterLockEngine {
     }
 
     @Override
+    public @Nullable RemoteHold tryAcquireNow(long lockKey, boolean shared) {
+        long start = System.nanoTime();
+        RemoteHold hold = engine.tryAcquireNow(lockKey, shared);
+        if (hold == null) {
+            return null; // not a request that ended: the caller's acquire is the request
+        }
+        long waited = System.nanoTime() - start;
+        fire(listener -> listener.onRemoteWait(shared, Outcome.ACQUIRED, waited));
+        return new ObservedHold(hold);
+    }
+
+    @Override
     public int openSessions() {
         return engine.openSessions();
     }

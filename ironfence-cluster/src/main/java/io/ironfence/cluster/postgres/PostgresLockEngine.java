@@ -221,6 +221,51 @@ public final class PostgresLockEngine implements ClusterLockEngine {
         return request.future;
     }
 
+    /** Only on an idle session (opening one is slow), and never ahead of callers queued for a session. */
+    @Override
+    public @Nullable RemoteHold tryAcquireNow(long lockKey, boolean shared) {
+        if (closed || !tryAcquireBusyPermit()) {
+            return null;
+        }
+        Connection c = idle.pollFirst();
+        if (c == null) {
+            busy.release();
+            return null;
+        }
+        try (PreparedStatement attempt = c.prepareStatement(shared
+                ? "SELECT pg_try_advisory_lock_shared(?)" : "SELECT pg_try_advisory_lock(?)")) {
+            attempt.setLong(1, lockKey);
+            boolean granted;
+            try (ResultSet result = attempt.executeQuery()) {
+                result.next();
+                granted = result.getBoolean(1);
+            }
+            if (!granted) {
+                giveBack(c);
+                return null;
+            }
+            Hold hold = new Hold(c, lockKey, shared, fencing ? UNISSUED : -1L);
+            holds.add(hold);
+            if (closed) {
+                hold.close(); // closing raced with the grant: close() may not have seen it
+                return null;
+            }
+            return hold;
+        } catch (SQLException e) {
+            discard(c); // a dead idle session (a server restart): the waiting path finds a new one
+            return null;
+        }
+    }
+
+    private boolean tryAcquireBusyPermit() {
+        try {
+            return busy.tryAcquire(0L, TimeUnit.NANOSECONDS); // unlike tryAcquire(), honours the queue
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public int openSessions() {
         return open.get();

@@ -68,6 +68,28 @@ class PostgresLockEngineTest extends PostgresTestBase {
         assertThat(server.advisoryLocks()).isZero();
     }
 
+    /** The caller's own attempt: only a free lock and an idle session, else null and nothing taken. */
+    @Test
+    void tryAcquireNowTakesAFreeLockOnTheCallersThreadAndNothingElse() throws Exception {
+        PostgresLockEngine here = engine("inline");
+        PostgresLockEngine elsewhere = engine("elsewhere");
+        assertThat(here.tryAcquireNow(key, false)).as("no idle session yet: the waiting path opens one").isNull();
+        here.acquire(key, false, null).get(10, TimeUnit.SECONDS).close(); // leaves an idle session
+        try (RemoteHold free = here.tryAcquireNow(key, false)) {
+            assertThat(free).isNotNull();
+            assertThat(free.isValid()).isTrue();
+            assertThat(elsewhere.acquire(key, false, Duration.ofMillis(50))).failsWithin(Duration.ofSeconds(10))
+                    .withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(TimeoutException.class);
+            assertThat(free.fencingToken()).isPositive();
+        }
+        try (RemoteHold other = elsewhere.acquire(key, false, null).get(10, TimeUnit.SECONDS)) {
+            assertThat(here.tryAcquireNow(key, false)).as("taken elsewhere").isNull();
+            assertThat(server.advisoryLocks()).isEqualTo(1);
+        }
+        assertThat(here.openSessions()).isLessThanOrEqualTo(2);
+    }
+
     @Test
     void sharedHoldsShareAndAQueuedWriterIsNotPassedByNewReaders() throws Exception {
         PostgresLockEngine a = engine("reader-a");
