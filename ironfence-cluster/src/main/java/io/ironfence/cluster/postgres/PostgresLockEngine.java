@@ -560,14 +560,9 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             sessionUse.lock();
             try {
                 if (token == UNISSUED) {
-                    if (state.get() != HELD) {
-                        throw new IllegalStateException(this + " is no longer held: no token can be issued for it");
-                    }
-                    token = nextToken(session, lockKey);
+                    token = issueToken();
                 }
                 return token;
-            } catch (SQLException e) {
-                throw new IllegalStateException("Could not issue a fencing token for " + this + ": " + e.getMessage(), e);
             } finally {
                 sessionUse.unlock();
             }
@@ -585,14 +580,21 @@ public final class PostgresLockEngine implements ClusterLockEngine {
             }
             sessionUse.lock();
             try {
-                if (state.get() != HELD) {
-                    throw new IllegalStateException(this + " is no longer held: no token can be issued for it");
-                }
+                return issueToken();
+            } finally {
+                sessionUse.unlock();
+            }
+        }
+
+        /** The next token of the key, on this hold's session while it holds; the caller holds sessionUse. */
+        private long issueToken() {
+            if (state.get() != HELD) {
+                throw new IllegalStateException(this + " is no longer held: no token can be issued for it");
+            }
+            try {
                 return nextToken(session, lockKey);
             } catch (SQLException e) {
                 throw new IllegalStateException("Could not issue a fencing token for " + this + ": " + e.getMessage(), e);
-            } finally {
-                sessionUse.unlock();
             }
         }
 
