@@ -38,6 +38,8 @@ final class Acquisition {
     /** The local lock taken, or null for a cluster-scoped name. */
     private final @Nullable ObservableLock lock;
     private final ClusterLocks.@Nullable Handle cluster;
+    /** What identifies the lock among the thread's holds (see {@link #lockIdentity()}). */
+    private final Object identity;
     private final boolean shared;
     private final @Nullable Duration timeout;
     private final String description;
@@ -76,10 +78,12 @@ final class Acquisition {
             this.cluster = named.getCluster();
             this.entry = null;
             this.lock = null;
+            this.identity = new ClusterKey(named.getName(), key);
         } else {
             this.cluster = null;
             this.entry = key != null ? named.getKeyedLocks().retain(key) : null;
             this.lock = entry != null ? entry.lock() : named.getLock();
+            this.identity = lock;
         }
     }
 
@@ -94,7 +98,7 @@ final class Acquisition {
      *         cluster-scoped name the name and key (equal for every use of the same key)
      */
     Object lockIdentity() {
-        return lock != null ? lock : new ClusterKey(named.getName(), key);
+        return identity;
     }
 
     private record ClusterKey(String name, @Nullable Object key) {
