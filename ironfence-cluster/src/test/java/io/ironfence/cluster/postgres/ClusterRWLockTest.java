@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,34 +104,12 @@ class ClusterRWLockTest extends PostgresTestBase {
         assertThat(writes).hasValue(3 * 40);
     }
 
+    /** Overlapping local readers: bounded joins let the remote shared hold go, so the writer gets in. */
     @Test
     void aStreamOfReadersDoesNotStarveAnotherInstancesWriter() throws Exception {
         ClusterRWLock readerSide = new ClusterRWLock("stream", countingEngine("stream-readers"), 4);
         ClusterRWLock writerSide = new ClusterRWLock("stream", countingEngine("stream-writer"), 4);
-        AtomicBoolean written = new AtomicBoolean();
-        ExecutorService callers = Executors.newFixedThreadPool(4);
-        try {
-            List<CompletableFuture<Void>> reading = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                reading.add(CompletableFuture.runAsync(() -> {
-                    // Overlapping readers keep the local read side busy until the writer got in:
-                    // without the bound on joins the remote shared hold would never be let go.
-                    while (!written.get()) {
-                        try (ClusterReadGuard guard = readerSide.readInterruptibly(null)) {
-                            Thread.onSpinWait();
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }, callers));
-            }
-            try (ClusterWriteGuard guard = writerSide.writeInterruptibly(null)) {
-                written.set(true);
-            }
-            CompletableFuture.allOf(reading.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        } finally {
-            callers.shutdownNow();
-        }
+        notStarvedBy(() -> readerSide.readInterruptibly(null), () -> writerSide.writeInterruptibly(null));
     }
 
     @Test

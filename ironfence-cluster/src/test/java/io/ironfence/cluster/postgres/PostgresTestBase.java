@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -86,5 +89,37 @@ abstract class PostgresTestBase {
     /** @return the engine of a new instance, counting its remote requests */
     CountingEngine countingEngine(String name) {
         return new CountingEngine(engine(name));
+    }
+
+    /**
+     * Four threads keep taking and releasing the lock through {@code busy}, so its instance always
+     * has a local waiter, until {@code other} (another instance) has had the lock once. Without a
+     * bound on what an instance keeps for its own waiters this never ends, and the test times out.
+     */
+    static void notStarvedBy(SharedCounter.Hold busy, SharedCounter.Hold other) throws Exception {
+        AtomicBoolean otherGotIt = new AtomicBoolean();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<CompletableFuture<Void>> hammering = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                hammering.add(CompletableFuture.runAsync(() -> {
+                    while (!otherGotIt.get()) {
+                        try (AutoCloseable held = busy.take()) {
+                            Thread.onSpinWait();
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }, callers));
+            }
+            try (AutoCloseable held = other.take()) {
+                otherGotIt.set(true);
+            }
+            CompletableFuture.allOf(hammering.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
     }
 }
