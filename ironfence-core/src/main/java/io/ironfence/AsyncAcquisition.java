@@ -48,6 +48,13 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         }
     }
 
+    /** Fails this never-queued request: the wait queue was full. */
+    void reject(LockQueueFullException full) {
+        setStatus(CANCELLED); // a later cancel by the caller must find nothing to withdraw
+        lock.giveUp(listener, shared, WaitOutcome.REJECTED, requestNanos);
+        super.completeExceptionally(full);
+    }
+
     // A caller completing or cancelling the future withdraws the request first, so that it has left
     // the queue before any dependent stage runs. If the grant won the race, withdrawing does nothing
     // and the grant, finding the future completed, passes the lock on.

@@ -10,14 +10,10 @@ import java.time.Duration;
  * names the lock, the key if any, and the timeout as configured: {@code Timed out after 5ms waiting
  * for lock 'owner' (key '1')}.
  */
-public class LockTimeoutException extends RuntimeException {
+public class LockTimeoutException extends LockUnavailableException {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    /** The lock's name. */
-    private final String lockName;
-    /** The key of a keyed lock; not serialized, since keys need not be serializable. */
-    private final transient @Nullable Object key;
     /** The timeout that ran out. */
     private final Duration timeout;
 
@@ -36,20 +32,8 @@ public class LockTimeoutException extends RuntimeException {
      */
     public LockTimeoutException(String lockName, @Nullable Object key, Duration timeout) {
         super("Timed out after " + Durations.format(timeout) + " waiting for lock '" + lockName + "'"
-                + (key != null ? " (key '" + key + "')" : ""));
-        this.lockName = lockName;
-        this.key = key;
+                + describeKey(key), lockName, key);
         this.timeout = timeout;
-    }
-
-    /** @return the lock's name */
-    public String getLockName() {
-        return lockName;
-    }
-
-    /** @return the key of a keyed lock, or {@code null} */
-    public @Nullable Object getKey() {
-        return key;
     }
 
     /** @return the timeout that ran out */

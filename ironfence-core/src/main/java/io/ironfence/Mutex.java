@@ -44,6 +44,12 @@ import java.util.concurrent.CompletableFuture;
  * chains of async grants are delivered one after another and never deepen the stack. Continuations should not
  * block; use {@code thenApplyAsync(fn, executor)} and the like to run on an executor of your choice.
  *
+ * <h2>Bounded waiting</h2>
+ * The wait queue is unbounded unless {@link #setMaxWaiting(int)} (or a {@link WaitingLimit} shared
+ * with other locks) bounds it; then a request that would have to wait behind a full queue fails at
+ * once with {@link LockQueueFullException} (a failed future for {@link #lockAsync()}), holding
+ * nothing. In a spike that keeps the backlog, and the time it takes to drain, bounded.
+ *
  * <h2>Interrupts, timeouts and cancellation</h2>
  * A request that times out, is interrupted or whose future is cancelled leaves the queue before its
  * caller hears of it and never leaks the lock. When an interrupt races a grant, the caller either

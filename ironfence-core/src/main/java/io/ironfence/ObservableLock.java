@@ -2,6 +2,8 @@ package io.ironfence;
 
 import io.ironfence.spi.LockListener;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What every IronFence lock shows of itself to monitoring: its name, whether and how it is held,
  * how many wait for it, and listeners that see every request, grant and release.
@@ -31,6 +33,35 @@ public interface ObservableLock {
      * @return the number of queued requests
      */
     int getQueueLength();
+
+    /**
+     * Bounds the wait queue: a request that finds the lock busy and this many requests already
+     * waiting fails at once with {@link LockQueueFullException} (an asynchronous request gets a
+     * future failed with it), without waiting and without holding anything. Readers and writers
+     * count alike. Requests that need not wait are never refused, nor are non-waiting
+     * {@code tryLock()} calls, which fail empty as before. Lowering the bound never evicts
+     * requests already queued. Unbounded ({@link Integer#MAX_VALUE}) unless set.
+     *
+     * @param maxWaiting how many requests may wait at once; 0 turns away every request that would wait
+     * @throws IllegalArgumentException if negative
+     */
+    void setMaxWaiting(int maxWaiting);
+
+    /** @return the bound on the wait queue ({@link Integer#MAX_VALUE} when unbounded) */
+    int getMaxWaiting();
+
+    /**
+     * Makes the lock also count its waiting requests against a limit shared with other locks
+     * (for example all per-key locks of one name); a request queues only if both this lock's
+     * {@linkplain #setMaxWaiting max-waiting} and the shared limit have room. Requests queued
+     * before the call keep the limit they queued under.
+     *
+     * @param limit the shared limit, or {@code null} for none
+     */
+    void setWaitingLimit(@Nullable WaitingLimit limit);
+
+    /** @return the shared waiting limit, or {@code null} */
+    @Nullable WaitingLimit getWaitingLimit();
 
     /**
      * Attaches a listener. Holds granted before the call, and requests already made when it is

@@ -86,6 +86,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #dispatch} under the queue lock; the unparking and the completion of futures happen after
  * it is released ({@link #unlockQueueAndWake}).
  *
+ * <h2>Bounds</h2>
+ * max-waiting and a shared {@link WaitingLimit} are checked in {@link #enqueueOrAcquire}, under the
+ * queue lock, only by a request that found the lock busy: the fast paths never read them. A waiter
+ * keeps the shared limit it queued under and gives its place back in {@link #unlink}.
+ *
  * <h2>Fairness, by mode</h2>
  * <p><b>Normal mode</b> (like Go's {@code sync.Mutex}): a released lock becomes free and the
  * blocking writer at the head of the queue is woken to compete for it with threads that barge in
@@ -128,6 +133,12 @@ abstract class Sync implements ObservableLock {
     static final long SHARED_STAMP = READER_UNIT;
     /** Marks a stamp returned by the slow path as one that had to queue (stamps never use this bit). */
     private static final long WAITED = QUEUED;
+    /**
+     * What {@link #enqueueOrAcquire} returns for a request turned away because the queue is full
+     * (this lock's max-waiting, or its shared {@link WaitingLimit}): bits no stamp ever has.
+     */
+    private static final long QUEUE_FULL = QUEUE_LOCK;
+    private static final long SHARED_LIMIT_FULL = HANDOFF;
 
     /** How long a blocking writer may lose to barging threads before the lock is handed to it. */
     static final long HANDOFF_AFTER_NANOS = 1_000_000L;
@@ -188,6 +199,9 @@ abstract class Sync implements ObservableLock {
      * the lock: no full fence needed), read anywhere.
      */
     private volatile int queueLength;
+    /** Read under QUEUE_LOCK only, by a request about to queue: never on a fast path. */
+    private volatile int maxWaiting = Integer.MAX_VALUE;
+    private volatile @Nullable WaitingLimit waitingLimit;
 
     Sync(String name, String kind, Object value) {
         this.name = name != null ? name : kind + "@" + Integer.toHexString(System.identityHashCode(this));
@@ -275,6 +289,10 @@ abstract class Sync implements ObservableLock {
         }
         Waiter<?> w = new Waiter<>(shared ? Waiter.SHARED : Waiter.EXCLUSIVE, Thread.currentThread());
         stamp = enqueueOrAcquire(w);
+        if (isQueueFull(stamp)) {
+            giveUp(l, shared, WaitOutcome.REJECTED, requested);
+            throw queueFull(stamp);
+        }
         if (stamp != 0L) {
             return stamp;
         }
@@ -349,6 +367,10 @@ abstract class Sync implements ObservableLock {
             if (stamp == 0L) {
                 return future;
             }
+            if (isQueueFull(stamp)) {
+                future.reject(queueFull(stamp));
+                return future;
+            }
         } else {
             // Never queued: a caller cancelling the future it got must find it granted.
             future.setStatus(Waiter.GRANTED);
@@ -395,7 +417,12 @@ abstract class Sync implements ObservableLock {
      * is linked in before that CAS (nobody else can see the queue until it succeeds) and unlinked
      * again if it fails.
      *
-     * @return the stamp if acquired, or 0 if queued
+     * The bounds are checked here, under the queue lock, so they are exact: a request queues only
+     * if fewer than max-waiting wait, and it takes its place in the shared limit, if any, with the
+     * queue lock held, to give it back in {@link #unlink} as it leaves.
+     *
+     * @return the stamp if acquired, 0 if queued, or {@link #QUEUE_FULL} / {@link #SHARED_LIMIT_FULL}
+     *         if turned away
      */
     private long enqueueOrAcquire(Waiter<?> w) {
         if (w.thread != null) {
@@ -423,6 +450,16 @@ abstract class Sync implements ObservableLock {
                     return w.shared ? SHARED_STAMP : (s & VERSION_MASK) | WRITER;
                 }
             } else {
+                if (queueLength >= maxWaiting) {
+                    unlockQueue();
+                    return QUEUE_FULL;
+                }
+                WaitingLimit limit = waitingLimit;
+                if (limit != null && !limit.tryTake()) {
+                    unlockQueue();
+                    return SHARED_LIMIT_FULL;
+                }
+                w.limit = limit;
                 append(w);
                 // A writer that is now first stops new readers in the same instant.
                 long queued = (s | QUEUED | (writerFirst() ? WRITER_WAITING : 0L)) & ~QUEUE_LOCK;
@@ -432,6 +469,21 @@ abstract class Sync implements ObservableLock {
                 unlink(w);
             }
         }
+    }
+
+    private static boolean isQueueFull(long stamp) {
+        return stamp == QUEUE_FULL || stamp == SHARED_LIMIT_FULL;
+    }
+
+    private LockQueueFullException queueFull(long rejection) {
+        if (rejection == QUEUE_FULL) {
+            return new LockQueueFullException(name, null, maxWaiting);
+        }
+        WaitingLimit limit = waitingLimit;
+        int max = limit != null ? limit.getMax() : 0;
+        return new LockQueueFullException("Lock '" + name + "' is busy and " + max + " requests already wait for "
+                + "it and the locks it shares its WaitingLimit with: not queued. Retry later, or raise that limit",
+                name, null, max);
     }
 
     /**
@@ -907,6 +959,9 @@ abstract class Sync implements ObservableLock {
             w.nextGranted = null;
             w.setStatus(Waiter.WAITING);
             linkAfter(before, w);
+            if (w.limit != null) {
+                w.limit.retake(); // given back by unlinkGrants
+            }
             before = w;
             w = following;
         }
@@ -955,6 +1010,9 @@ abstract class Sync implements ObservableLock {
         w.prev = null;
         w.next = null;
         QUEUE_LENGTH.setRelease(this, queueLength - 1);
+        if (w.limit != null) {
+            w.limit.giveBack();
+        }
     }
 
     /** Under the queue lock: whether a writer is first in line (published as WRITER_WAITING). */
@@ -1075,6 +1133,30 @@ abstract class Sync implements ObservableLock {
 
     final int sharedHoldCount() {
         return (int) ((state & READER_MASK) >>> READER_SHIFT);
+    }
+
+    @Override
+    public final void setMaxWaiting(int maxWaiting) {
+        if (maxWaiting < 0) {
+            throw new IllegalArgumentException("max-waiting of " + this + " must be 0 or more, not " + maxWaiting
+                    + " (Integer.MAX_VALUE for no bound)");
+        }
+        this.maxWaiting = maxWaiting;
+    }
+
+    @Override
+    public final int getMaxWaiting() {
+        return maxWaiting;
+    }
+
+    @Override
+    public final void setWaitingLimit(@Nullable WaitingLimit limit) {
+        this.waitingLimit = limit;
+    }
+
+    @Override
+    public final @Nullable WaitingLimit getWaitingLimit() {
+        return waitingLimit;
     }
 
     @Override

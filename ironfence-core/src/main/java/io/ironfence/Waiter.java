@@ -46,6 +46,8 @@ class Waiter<G> extends CompletableFuture<G> {
     long queuedNanos;
     /** The granted hold's stamp; written before {@link #status} becomes GRANTED. */
     long stamp;
+    /** The shared limit it took a place in as it queued, given back as it leaves; guarded by QUEUE_LOCK. */
+    WaitingLimit limit;
 
     /**
      * WAITING, then GRANTED or CANCELLED, changed only under the queue lock (or, for a request

@@ -67,8 +67,8 @@ public interface LockListener {
      *
      * @param lock         the lock
      * @param mode         the mode asked for
-     * @param outcome      why: {@link WaitOutcome#TIMEOUT}, {@link WaitOutcome#CANCELLED} or
-     *                     {@link WaitOutcome#INTERRUPTED}
+     * @param outcome      why: {@link WaitOutcome#TIMEOUT}, {@link WaitOutcome#CANCELLED},
+     *                     {@link WaitOutcome#INTERRUPTED} or {@link WaitOutcome#REJECTED}
      * @param requestNanos when it was asked for
      * @param giveUpNanos  when it gave up
      */

@@ -15,7 +15,13 @@ public enum WaitOutcome {
     CANCELLED,
 
     /** The waiting thread was interrupted. */
-    INTERRUPTED;
+    INTERRUPTED,
+
+    /**
+     * The lock was busy and its wait queue full ({@code max-waiting}): the request was turned away at
+     * once, without waiting ({@link io.ironfence.LockQueueFullException}).
+     */
+    REJECTED;
 
     private final String tagValue = name().toLowerCase(Locale.ROOT);
 

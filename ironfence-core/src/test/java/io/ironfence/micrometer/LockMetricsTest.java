@@ -34,7 +34,7 @@ class LockMetricsTest {
     @Test
     void everyMeterExistsAtZeroOnceBound() {
         LockMetrics.of(Mutex.named("ledger", 0)).bindTo(registry);
-        assertThat(registry.get(WAIT).tags(LOCK_TAG, "ledger").timers()).hasSize(4); // one per outcome
+        assertThat(registry.get(WAIT).tags(LOCK_TAG, "ledger").timers()).hasSize(5); // one per outcome
         assertThat(waitCount(registry, "ledger", "exclusive", "acquired")).isZero();
         assertThat(registry.get(HELD).tags(LOCK_TAG, "ledger", MODE_TAG, "exclusive").timer().count()).isZero();
         assertThat(registry.get(CONTENDED).tags(LOCK_TAG, "ledger").counter().count()).isZero();
