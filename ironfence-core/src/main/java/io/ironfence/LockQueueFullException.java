@@ -17,6 +17,8 @@ public class LockQueueFullException extends LockUnavailableException {
 
     /** The bound that was reached. */
     private final int maxWaiting;
+    /** The shared limit that was full, or null if it was the lock's own max-waiting; not serialized. */
+    private final transient @Nullable WaitingLimit waitingLimit;
 
     /**
      * @param lockName   the lock's name
@@ -36,8 +38,29 @@ public class LockQueueFullException extends LockUnavailableException {
      * @param maxWaiting the bound that was reached
      */
     public LockQueueFullException(String message, String lockName, @Nullable Object key, int maxWaiting) {
+        this(message, lockName, key, maxWaiting, null);
+    }
+
+    /**
+     * @param message      the message, which should say which bound was reached and how to change it
+     * @param lockName     the lock's name
+     * @param key          the key of a keyed lock, or {@code null}
+     * @param maxWaiting   the bound that was reached
+     * @param waitingLimit the shared limit that was full, or {@code null} if it was the lock's own bound
+     */
+    public LockQueueFullException(String message, String lockName, @Nullable Object key, int maxWaiting,
+            @Nullable WaitingLimit waitingLimit) {
         super(message, lockName, key);
         this.maxWaiting = maxWaiting;
+        this.waitingLimit = waitingLimit;
+    }
+
+    /**
+     * @return the shared limit that was full, or {@code null} if the lock's own max-waiting was
+     *         reached (always {@code null} after deserialization)
+     */
+    public @Nullable WaitingLimit getWaitingLimit() {
+        return waitingLimit;
     }
 
     /** @return the bound that was reached */

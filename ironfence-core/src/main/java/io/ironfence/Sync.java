@@ -483,7 +483,7 @@ abstract class Sync implements ObservableLock {
         int max = limit != null ? limit.getMax() : 0;
         return new LockQueueFullException("Lock '" + name + "' is busy and " + max + " requests already wait for "
                 + "it and the locks it shares its WaitingLimit with: not queued. Retry later, or raise that limit",
-                name, null, max);
+                name, null, max, limit);
     }
 
     /**

@@ -122,7 +122,8 @@ class BoundedQueueTest {
         assertThat(limit.getWaiting()).isEqualTo(2);
         assertThatThrownBy(() -> a.lockAsync().join()).isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(LockQueueFullException.class)
-                .hasMessageContaining("shares its WaitingLimit");
+                .hasMessageContaining("shares its WaitingLimit")
+                .satisfies(e -> assertThat(((LockQueueFullException) e.getCause()).getWaitingLimit()).isSameAs(limit));
         holdA.close();
         assertThat(limit.getWaiting()).isEqualTo(1); // granted: its place is free again
         waitA.join().close();

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the operators of one named lock need to know, kept as it happens: how often it was taken,
- * contended, timed out, cancelled or interrupted, and who holds it now (thread or async task,
+ * contended, timed out, cancelled, interrupted or turned away, and who holds it now (thread or async task,
  * mode, since when, from which annotated method). Holds older than the lock's
  * {@code warn-held-longer-than} are logged once, as a WARN, and flagged as stuck.
  * <p>
@@ -39,6 +39,7 @@ public final class LockMonitor implements LockListener {
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder cancellations = new LongAdder();
     private final LongAdder interruptions = new LongAdder();
+    private final LongAdder rejections = new LongAdder();
     /** Shared holds, and exclusive holds of per-key locks (several at once), by guard. */
     private final ConcurrentHashMap<Guard<?>, Holder> holders = new ConcurrentHashMap<>();
     /**
@@ -154,6 +155,11 @@ public final class LockMonitor implements LockListener {
         return cancellations.sum();
     }
 
+    /** @return requests turned away at once because the wait queue was full (max-waiting) */
+    public long getRejections() {
+        return rejections.sum();
+    }
+
     /** @return waits ended by an interrupt */
     public long getInterruptions() {
         return interruptions.sum();
@@ -248,6 +254,7 @@ public final class LockMonitor implements LockListener {
             case TIMEOUT -> timeouts.increment();
             case CANCELLED -> cancellations.increment();
             case INTERRUPTED -> interruptions.increment();
+            case REJECTED -> rejections.increment();
             default -> {
             }
         }

@@ -3,6 +3,7 @@ package io.ironfence.spring;
 import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
 import io.ironfence.RWLock;
+import io.ironfence.WaitingLimit;
 
 import io.ironfence.spi.LockListener;
 
@@ -42,6 +43,9 @@ public final class NamedLock {
     private final ClusterLocks.@Nullable Handle cluster;
     private final boolean keyedName;
     private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
+    // Set by bound() before the registry publishes this lock, read by the per-key locks it creates.
+    private int maxWaitingPerKey = Integer.MAX_VALUE;
+    private @Nullable WaitingLimit keysWaitingLimit;
 
     NamedLock(String name, ObservableLock lock, @Nullable Duration timeout, Origin origin, LockMonitor monitor) {
         this(name, lock, timeout, origin, monitor, false);
@@ -78,10 +82,42 @@ public final class NamedLock {
     /** Per-key locks carry the lock's name and its listeners: they report as the name, never the key. */
     private ObservableLock newKeyLock() {
         ObservableLock keyLock = type.create(name);
+        keyLock.setMaxWaiting(maxWaitingPerKey);
+        keyLock.setWaitingLimit(keysWaitingLimit);
         for (LockListener listener : listeners) {
             keyLock.addListener(listener);
         }
         return keyLock;
+    }
+
+    /**
+     * Bounds the wait queues: the single lock's, or for a keyed name each key's, plus all keys'
+     * together. Called once, before the lock is in use.
+     */
+    void bound(int maxWaiting, int maxWaitingTotal) {
+        if (cluster != null) {
+            return; // not supported (the registry refuses explicit bounds on cluster names)
+        }
+        if (keyedName) {
+            maxWaitingPerKey = maxWaiting;
+            // Unbounded: no shared counter for every key's waiters to contend on.
+            keysWaitingLimit = maxWaitingTotal < Integer.MAX_VALUE ? new WaitingLimit(maxWaitingTotal) : null;
+        } else {
+            lock.setMaxWaiting(maxWaiting);
+        }
+    }
+
+    /**
+     * @return how many requests may wait for the lock (for a keyed name: for one key) before more
+     *         are turned away; {@link Integer#MAX_VALUE} when unbounded
+     */
+    public int getMaxWaiting() {
+        return cluster != null ? Integer.MAX_VALUE : keyedName ? maxWaitingPerKey : lock.getMaxWaiting();
+    }
+
+    /** @return for a keyed name, the bound on the requests waiting for all its keys together */
+    public Optional<WaitingLimit> getKeysWaitingLimit() {
+        return Optional.ofNullable(keysWaitingLimit);
     }
 
     /**

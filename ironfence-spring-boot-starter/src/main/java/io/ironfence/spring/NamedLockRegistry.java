@@ -57,9 +57,19 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
      * @param keyed              whether it is one lock per key (every use names a key) rather than a
      *                           single lock (no use names a key)
      * @param scope              whether it holds in this JVM or across every instance of the service
+     * @param maxWaiting         how many requests may wait for it (per key, if keyed); null for the
+     *                           registry's default
+     * @param maxWaitingTotal    how many requests may wait for all keys of a keyed lock together;
+     *                           null for the registry's default
      */
     public record Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
-            boolean keyed, LockScope scope) {
+            boolean keyed, LockScope scope, @Nullable Integer maxWaiting, @Nullable Integer maxWaitingTotal) {
+
+        /** A lock with the registry's default bounds. */
+        public Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
+                boolean keyed, LockScope scope) {
+            this(type, timeout, warnHeldLongerThan, keyed, scope, null, null);
+        }
 
         /** A local lock. */
         public Definition(LockType type, @Nullable Duration timeout, @Nullable Duration warnHeldLongerThan,
@@ -87,8 +97,26 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
             if (warnHeldLongerThan != null && (warnHeldLongerThan.isNegative() || warnHeldLongerThan.isZero())) {
                 throw new IllegalArgumentException("warn-held-longer-than must be positive, was " + DurationFormat.format(warnHeldLongerThan));
             }
+            if (maxWaiting != null && maxWaiting < 0 || maxWaitingTotal != null && maxWaitingTotal < 0) {
+                throw new IllegalArgumentException("max-waiting and max-waiting-total must be 0 or more, were "
+                        + maxWaiting + " and " + maxWaitingTotal);
+            }
+            if (maxWaitingTotal != null && !keyed) {
+                throw new IllegalArgumentException("max-waiting-total bounds the waiters of all keys of a keyed lock "
+                        + "together, but the lock is not keyed: use max-waiting");
+            }
+            if (scope == LockScope.CLUSTER && (maxWaiting != null || maxWaitingTotal != null)) {
+                throw new IllegalArgumentException("max-waiting is not supported for scope: cluster yet (a cluster "
+                        + "lock's waiters queue locally and at the server): remove it, and bound the wait with timeout");
+            }
         }
     }
+
+    /** Requests that may wait for one lock (or one key) of a lock that sets no bound of its own. */
+    public static final int DEFAULT_MAX_WAITING = 1_000;
+
+    /** Requests that may wait for all keys of a keyed lock together, unless it sets its own bound. */
+    public static final int DEFAULT_MAX_WAITING_TOTAL = 10_000;
 
     private final Map<String, Definition> definitions;
     private final boolean strict;
@@ -103,6 +131,9 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     private @Nullable ListableBeanFactory beanFactory;
     private Supplier<@Nullable ClusterLocks> clusterLocks = () -> null;
     private @Nullable Duration defaultWarnHeldLongerThan;
+    private @Nullable Duration defaultTimeout;
+    private int defaultMaxWaiting = Integer.MAX_VALUE;
+    private int defaultMaxWaitingTotal = Integer.MAX_VALUE;
     private boolean captureAcquisitionStackTraces;
 
     /**
@@ -122,6 +153,29 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
     /** @param threshold holds longer than this are logged and flagged as stuck, unless a lock sets its own; null for never */
     public void setDefaultWarnHeldLongerThan(@Nullable Duration threshold) {
         this.defaultWarnHeldLongerThan = threshold;
+    }
+
+    /**
+     * Sets what locks that set none of their own get (the application's own lock beans keep the
+     * bounds they were built with). A registry made outside Spring Boot waits and queues without
+     * limit unless told otherwise; the starter passes {@code ironfence.timeout},
+     * {@code ironfence.max-waiting} and {@code ironfence.max-waiting-total}.
+     *
+     * @param timeout         how long annotated methods wait; null for without limit
+     * @param maxWaiting      requests that may wait for one lock (or one key)
+     * @param maxWaitingTotal requests that may wait for all keys of a keyed lock together
+     */
+    public void setDefaults(@Nullable Duration timeout, int maxWaiting, int maxWaitingTotal) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, was " + DurationFormat.format(timeout));
+        }
+        if (maxWaiting < 0 || maxWaitingTotal < 0) {
+            throw new IllegalArgumentException("max-waiting and max-waiting-total must be 0 or more, were "
+                    + maxWaiting + " and " + maxWaitingTotal);
+        }
+        this.defaultTimeout = timeout;
+        this.defaultMaxWaiting = maxWaiting;
+        this.defaultMaxWaitingTotal = maxWaitingTotal;
     }
 
     /**
@@ -369,12 +423,17 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
                         + ".keyed=true), but the application's bean '" + name + "' is a single "
                         + beanType.id() + ". Remove keyed, or rename the bean or the lock.");
             }
-            return new NamedLock(name, bean, definition != null ? definition.timeout() : null, NamedLock.Origin.BEAN,
-                    monitor(name, definition));
+            if (definition != null && definition.maxWaiting() != null) {
+                bean.setMaxWaiting(definition.maxWaiting()); // the application's bean keeps its own bound unless told
+            }
+            return new NamedLock(name, bean, timeout(definition), NamedLock.Origin.BEAN, monitor(name, definition));
         }
         if (definition != null) {
-            return new NamedLock(name, definition.type().create(name), definition.timeout(),
+            NamedLock declared = new NamedLock(name, definition.type().create(name), timeout(definition),
                     NamedLock.Origin.PROPERTIES, monitor(name, definition), definition.keyed());
+            declared.bound(definition.maxWaiting() != null ? definition.maxWaiting() : defaultMaxWaiting,
+                    definition.maxWaitingTotal() != null ? definition.maxWaitingTotal() : defaultMaxWaitingTotal);
+            return declared;
         }
         if (strict) {
             throw new IllegalStateException("Lock '" + name + "' is declared nowhere and ironfence.strict=true. "
@@ -382,8 +441,14 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
                     + name + "'.");
         }
         LockType type = readLockedNames.contains(name) ? LockType.RWLOCK : LockType.MUTEX;
-        return new NamedLock(name, type.create(name), null, NamedLock.Origin.FIRST_USE, monitor(name, null),
-                keyedUses.containsKey(name));
+        NamedLock created = new NamedLock(name, type.create(name), defaultTimeout, NamedLock.Origin.FIRST_USE,
+                monitor(name, null), keyedUses.containsKey(name));
+        created.bound(defaultMaxWaiting, defaultMaxWaitingTotal);
+        return created;
+    }
+
+    private @Nullable Duration timeout(@Nullable Definition definition) {
+        return definition != null && definition.timeout() != null ? definition.timeout() : defaultTimeout;
     }
 
     private NamedLock resolveCluster(String name, Definition definition, @Nullable LockType beanType) {
@@ -400,7 +465,7 @@ public class NamedLockRegistry implements BeanFactoryAware, SmartInitializingSin
                     + "set ironfence.cluster.url (or spring.datasource.url) to its PostgreSQL database, or set the scope "
                     + "to local.");
         }
-        return new NamedLock(name, definition.type(), cluster.create(name, definition.type()), definition.timeout(),
+        return new NamedLock(name, definition.type(), cluster.create(name, definition.type()), timeout(definition),
                 monitor(name, definition), definition.keyed());
     }
 

@@ -3,6 +3,7 @@ package io.ironfence.spring.aop;
 import io.ironfence.Guard;
 import io.ironfence.LockInterruptedException;
 import io.ironfence.LockLostException;
+import io.ironfence.LockQueueFullException;
 import io.ironfence.LockTimeoutException;
 import io.ironfence.Mutex;
 import io.ironfence.ObservableLock;
@@ -125,6 +126,7 @@ final class Acquisition {
      * Waits for the lock, interruptibly, up to the timeout.
      *
      * @throws LockTimeoutException     if the timeout ran out
+     * @throws LockQueueFullException   if the lock's wait queue was full (nothing waited)
      * @throws LockInterruptedException if interrupted (the interrupt flag is set again)
      */
     Guard<?> acquire() {
@@ -142,6 +144,8 @@ final class Acquisition {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LockInterruptedException(named.getName(), e);
+        } catch (LockQueueFullException e) {
+            throw queueFull(e);
         }
     }
 
@@ -207,7 +211,8 @@ final class Acquisition {
     /** Translates a failed asynchronous acquisition into what the annotated method's caller sees. */
     Throwable translate(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        return cause instanceof TimeoutException ? timedOut() : cause;
+        return cause instanceof TimeoutException ? timedOut()
+                : cause instanceof LockQueueFullException full ? queueFull(full) : cause;
     }
 
     /** Ends this use: lets a key's lock go once nobody else uses it. Idempotent. */
@@ -228,6 +233,20 @@ final class Acquisition {
 
     String description() {
         return description;
+    }
+
+    /** The lock's rejection, told in the annotation's terms: which bound, which property, which method. */
+    private LockQueueFullException queueFull(LockQueueFullException full) {
+        boolean total = full.getWaitingLimit() != null;
+        String property = "ironfence.locks." + named.getName() + (total ? ".max-waiting-total" : ".max-waiting");
+        String waitingFor = total ? "its keys together" : key != null ? "this key" : "it";
+        LockQueueFullException rejected = new LockQueueFullException("Lock '" + named.getName() + "'"
+                + (key != null ? " (key '" + key + "')" : "") + " is busy and " + full.getMaxWaiting()
+                + " requests already wait for " + waitingFor + " (" + property + "), so " + description
+                + " did not wait and did not run. Retry later, or raise " + property + ".",
+                named.getName(), key, full.getMaxWaiting(), full.getWaitingLimit());
+        rejected.initCause(full);
+        return rejected;
     }
 
     private LockTimeoutException timedOut() {

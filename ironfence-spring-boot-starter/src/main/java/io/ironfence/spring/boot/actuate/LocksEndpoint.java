@@ -1,5 +1,6 @@
 package io.ironfence.spring.boot.actuate;
 
+import io.ironfence.WaitingLimit;
 import io.ironfence.spring.ClusterLocks;
 import io.ironfence.spring.LockMonitor;
 import io.ironfence.spring.LockScope;
@@ -71,11 +72,14 @@ public class LocksEndpoint {
      * @param timeouts         requests that timed out
      * @param cancellations    requests cancelled while waiting
      * @param interruptions    waits interrupted
+     * @param rejections       requests turned away at once because the wait queue was full
+     * @param maxWaiting       the bound on the wait queue (per key for a keyed lock), or null if unbounded
      * @param oldestHoldMillis how long the oldest current hold has lasted, or null
      * @param stuck            holds now longer than the lock's warn-held-longer-than
      */
     public record LockDescriptor(String type, String scope, int holders, int waiting, long acquisitions, long contended,
-            long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis, int stuck) {
+            long timeouts, long cancellations, long interruptions, long rejections, @Nullable Integer maxWaiting,
+            @Nullable Long oldestHoldMillis, int stuck) {
 
         static LockDescriptor of(NamedLock lock) {
             return of(lock, lock.getMonitor().getHolders());
@@ -93,7 +97,8 @@ public class LocksEndpoint {
             return new LockDescriptor(lock.getType().id(), lock.getScope().name().toLowerCase(Locale.ROOT),
                     current.size(), lock.getWaitingCount(), monitor.getAcquisitions(),
                     monitor.getContended(), monitor.getTimeouts(), monitor.getCancellations(),
-                    monitor.getInterruptions(), oldestMillis, stuck);
+                    monitor.getInterruptions(), monitor.getRejections(),
+                    lock.getMaxWaiting() == Integer.MAX_VALUE ? null : lock.getMaxWaiting(), oldestMillis, stuck);
         }
     }
 
@@ -111,6 +116,9 @@ public class LocksEndpoint {
      * @param timeouts           requests that timed out
      * @param cancellations      requests cancelled while waiting
      * @param interruptions      waits interrupted
+     * @param rejections         requests turned away at once because the wait queue was full
+     * @param maxWaiting         the bound on the wait queue (per key for a keyed lock), or null if unbounded
+     * @param maxWaitingTotal    for a keyed lock, the bound on the requests waiting for all keys together, or null
      * @param oldestHoldMillis   how long the oldest current hold has lasted, or null
      * @param stuck              holds now longer than the lock's warn-held-longer-than
      * @param origin             properties, bean or first_use
@@ -122,7 +130,8 @@ public class LocksEndpoint {
      * @param remote             for a cluster lock, the server's view of it; null for a local lock
      */
     public record LockDetailsDescriptor(String name, String type, String scope, int holders, int waiting, long acquisitions,
-            long contended, long timeouts, long cancellations, long interruptions, @Nullable Long oldestHoldMillis,
+            long contended, long timeouts, long cancellations, long interruptions, long rejections,
+            @Nullable Integer maxWaiting, @Nullable Integer maxWaitingTotal, @Nullable Long oldestHoldMillis,
             int stuck, String origin, @Nullable String timeout, @Nullable String warnHeldLongerThan, boolean keyed,
             int liveKeys,
             List<HolderDescriptor> currentHolders, @Nullable RemoteDescriptor remote) {
@@ -136,7 +145,9 @@ public class LocksEndpoint {
             return new LockDetailsDescriptor(lock.getName(), summary.type(), summary.scope(), summary.holders(),
                     summary.waiting(),
                     summary.acquisitions(), summary.contended(), summary.timeouts(), summary.cancellations(),
-                    summary.interruptions(), summary.oldestHoldMillis(), summary.stuck(),
+                    summary.interruptions(), summary.rejections(), summary.maxWaiting(),
+                    lock.getKeysWaitingLimit().map(WaitingLimit::getMax).orElse(null),
+                    summary.oldestHoldMillis(), summary.stuck(),
                     lock.getOrigin().name().toLowerCase(Locale.ROOT), lock.getTimeout().map(Duration::toString).orElse(null),
                     monitor.getWarnHeldLongerThan() != null ? monitor.getWarnHeldLongerThan().toString() : null,
                     lock.isKeyed(), lock.getLiveKeyCount(), holders,

@@ -23,7 +23,8 @@ import java.util.Map;
  *   locks:
  *     inventory:
  *       type: rwlock        # mutex (default) or rwlock
- *       timeout: 250ms      # default for annotations that set none; unset: wait without limit
+ *       timeout: 250ms      # default for annotations that set none; unset: ironfence.timeout
+ *       max-waiting: 100    # requests beyond 100 waiting fail at once; unset: ironfence.max-waiting
  *     owner:
  *       keyed: true         # one lock per key: @WithLock(value = "owner", key = "#ownerId")
  *     payouts:
@@ -57,12 +58,34 @@ public class IronFenceProperties {
      */
     private boolean captureAcquisitionStackTrace = false;
 
+    /**
+     * How long annotated methods wait for a lock when neither their annotation nor the lock sets
+     * a timeout. Unset: they wait without limit.
+     */
+    private @Nullable Duration timeout;
+
+    /**
+     * How many requests may wait for one lock (for a keyed lock: for one key) before further
+     * requests fail at once with LockQueueFullException, for locks that set no max-waiting of
+     * their own. Applies to the locks the starter creates (declared in properties or on first
+     * use), not to the application's own Mutex and RWLock beans, nor to cluster-scoped names.
+     */
+    private int maxWaiting = NamedLockRegistry.DEFAULT_MAX_WAITING;
+
+    /**
+     * How many requests may wait for the keys of one keyed lock together, for keyed locks that set
+     * no max-waiting-total of their own.
+     */
+    private int maxWaitingTotal = NamedLockRegistry.DEFAULT_MAX_WAITING_TOTAL;
+
     /** Named locks, each registered as a bean qualified by its name. */
     private Map<String, Lock> locks = new LinkedHashMap<>();
 
     private final Aop aop = new Aop();
 
     private final Cluster cluster = new Cluster();
+
+    private final Web web = new Web();
 
     public boolean isEnabled() {
         return enabled;
@@ -96,6 +119,30 @@ public class IronFenceProperties {
         this.captureAcquisitionStackTrace = captureAcquisitionStackTrace;
     }
 
+    public @Nullable Duration getTimeout() {
+        return timeout;
+    }
+
+    public void setTimeout(@Nullable Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    public int getMaxWaiting() {
+        return maxWaiting;
+    }
+
+    public void setMaxWaiting(int maxWaiting) {
+        this.maxWaiting = maxWaiting;
+    }
+
+    public int getMaxWaitingTotal() {
+        return maxWaitingTotal;
+    }
+
+    public void setMaxWaitingTotal(int maxWaitingTotal) {
+        this.maxWaitingTotal = maxWaitingTotal;
+    }
+
     public Map<String, Lock> getLocks() {
         return locks;
     }
@@ -112,6 +159,41 @@ public class IronFenceProperties {
         return cluster;
     }
 
+    public Web getWeb() {
+        return web;
+    }
+
+    /** Web applications: how a request that could not have its lock is answered. */
+    public static class Web {
+
+        /**
+         * Whether a lock a web request could not have (timeout, full queue) answers 503 Service
+         * Unavailable with Retry-After and a problem detail, unless the application handles the
+         * exception itself; and whether a Spring MVC async request that times out or fails
+         * withdraws the lock requests it left queued.
+         */
+        private boolean enabled = true;
+
+        /** Retry-After of such a 503, in whole seconds (at least 1). */
+        private Duration retryAfter = Duration.ofSeconds(1);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getRetryAfter() {
+            return retryAfter;
+        }
+
+        public void setRetryAfter(Duration retryAfter) {
+            this.retryAfter = retryAfter;
+        }
+    }
+
     /** One named lock. */
     public static class Lock {
 
@@ -120,9 +202,22 @@ public class IronFenceProperties {
 
         /**
          * How long annotated methods wait for this lock when their annotation sets no timeout.
-         * Unset: they wait without limit.
+         * Unset: ironfence.timeout.
          */
         private @Nullable Duration timeout;
+
+        /**
+         * How many requests may wait for this lock (for a keyed lock: for one key); a request that
+         * finds that many waiting fails at once with LockQueueFullException, without running the
+         * method. Readers and writers count alike. Unset: ironfence.max-waiting.
+         */
+        private @Nullable Integer maxWaiting;
+
+        /**
+         * For a keyed lock, how many requests may wait for all its keys together. Unset:
+         * ironfence.max-waiting-total.
+         */
+        private @Nullable Integer maxWaitingTotal;
 
         /** Time after which a hold is logged and flagged as stuck. Unset: ironfence.warn-held-longer-than. */
         private @Nullable Duration warnHeldLongerThan;
@@ -154,6 +249,22 @@ public class IronFenceProperties {
 
         public void setTimeout(@Nullable Duration timeout) {
             this.timeout = timeout;
+        }
+
+        public @Nullable Integer getMaxWaiting() {
+            return maxWaiting;
+        }
+
+        public void setMaxWaiting(@Nullable Integer maxWaiting) {
+            this.maxWaiting = maxWaiting;
+        }
+
+        public @Nullable Integer getMaxWaitingTotal() {
+            return maxWaitingTotal;
+        }
+
+        public void setMaxWaitingTotal(@Nullable Integer maxWaitingTotal) {
+            this.maxWaitingTotal = maxWaitingTotal;
         }
 
         public @Nullable Duration getWarnHeldLongerThan() {
@@ -351,6 +462,13 @@ public class IronFenceProperties {
     NamedLockRegistry newRegistry() {
         NamedLockRegistry registry = new NamedLockRegistry(definitions(), strict);
         registry.setDefaultWarnHeldLongerThan(warnHeldLongerThan);
+        try {
+            registry.setDefaults(timeout, maxWaiting, maxWaitingTotal);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Invalid ironfence defaults: " + e.getMessage()
+                    + ". Set ironfence.timeout to a positive duration such as 2s (or leave it unset), and "
+                    + "ironfence.max-waiting and ironfence.max-waiting-total to 0 or more.", e);
+        }
         registry.setCaptureAcquisitionStackTraces(captureAcquisitionStackTrace);
         return registry;
     }
@@ -377,11 +495,12 @@ public class IronFenceProperties {
             }
             try {
                 definitions.put(name, new NamedLockRegistry.Definition(lock.getType(), lock.getTimeout(),
-                        lock.getWarnHeldLongerThan(), lock.isKeyed(), lock.getScope()));
+                        lock.getWarnHeldLongerThan(), lock.isKeyed(), lock.getScope(), lock.getMaxWaiting(),
+                        lock.getMaxWaitingTotal()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Invalid ironfence.locks." + name + ": " + e.getMessage()
-                        + ". Set type to mutex or rwlock, and timeout and warn-held-longer-than to positive durations "
-                        + "such as 500ms (or leave them unset).", e);
+                        + ". Set type to mutex or rwlock, timeout and warn-held-longer-than to positive durations "
+                        + "such as 500ms, and max-waiting to 0 or more (or leave them unset).", e);
             }
         });
         return definitions;
