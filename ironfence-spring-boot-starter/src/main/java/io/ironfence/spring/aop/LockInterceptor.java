@@ -3,6 +3,7 @@ package io.ironfence.spring.aop;
 import io.ironfence.Guard;
 import io.ironfence.spring.NamedLock;
 import io.ironfence.spring.NamedLockRegistry;
+import io.ironfence.spring.web.PendingLockRequests;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -33,6 +34,10 @@ final class LockInterceptor implements MethodInterceptor {
 
     private static final boolean REACTOR_PRESENT =
             ClassUtils.isPresent("reactor.core.publisher.Flux", LockInterceptor.class.getClassLoader());
+    /** Spring MVC async requests withdraw the queued calls they started when they time out. */
+    private static final boolean SERVLET_WEB_PRESENT =
+            ClassUtils.isPresent("org.springframework.web.context.request.async.DeferredResultProcessingInterceptor",
+                    LockInterceptor.class.getClassLoader());
 
     private final LockOperationSource operations;
     private final Supplier<NamedLockRegistry> registry;
@@ -137,6 +142,9 @@ final class LockInterceptor implements MethodInterceptor {
                 pending.cancel(false);
             }
         });
+        if (SERVLET_WEB_PRESENT && !pending.isDone()) {
+            PendingLockRequests.track(result); // queued: withdrawn if the web request ends first
+        }
         return result;
     }
 
