@@ -1,6 +1,5 @@
 package io.ironfence.spring.slice;
 
-import io.ironfence.LockTimeoutException;
 import io.ironfence.MutexGuard;
 import io.ironfence.annotation.WithLock;
 import io.ironfence.spring.NamedLockRegistry;
@@ -18,12 +17,16 @@ import org.springframework.web.bind.annotation.RestController;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-/** {@code @WebMvcTest} includes IronFence: a controller's lock annotation is applied in the slice. */
+/**
+ * {@code @WebMvcTest} includes IronFence: a controller's lock annotation is applied in the slice,
+ * and a lock it cannot have answers 503.
+ */
 @WebMvcTest
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebMvcSliceTest {
@@ -52,7 +55,10 @@ class WebMvcSliceTest {
     void theControllersLockIsTakenInTheSlice() throws Exception {
         mvc.perform(get("/orders")).andExpect(status().isOk()).andExpect(content().string("orders"));
         try (MutexGuard<Object> held = registry.getMutex("orders").lockAsync().join()) {
-            assertThatThrownBy(() -> mvc.perform(get("/orders"))).hasRootCauseInstanceOf(LockTimeoutException.class);
+            // The starter's handler is in the slice too: the timed-out lock answers 503 with Retry-After.
+            mvc.perform(get("/orders")).andExpect(status().isServiceUnavailable())
+                    .andExpect(header().string("Retry-After", "1"))
+                    .andExpect(jsonPath("$.reason").value("timeout"));
         }
         assertThat(registry.get("orders").getMonitor().getTimeouts()).isOne();
     }
