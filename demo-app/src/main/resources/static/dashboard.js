@@ -21,7 +21,7 @@ function parsePrometheus(text) {
 function summarize(samples) {
   const byLock = {};
   const lock = name => byLock[name] ??= { waitP50: 0, waitP99: 0, heldP50: 0, heldP99: 0, acquired: 0,
-    contended: 0, timeouts: 0, waiting: 0, holders: 0, waitSeconds: 0, remoteWaits: 0, handoffs: 0, lost: 0 };
+    contended: 0, timeouts: 0, rejected: 0, waiting: 0, holders: 0, waitSeconds: 0, remoteWaits: 0, handoffs: 0, lost: 0 };
   for (const { name, labels, value } of samples) {
     if (!labels.lock || Number.isNaN(value)) continue;
     const l = lock(labels.lock);
@@ -35,6 +35,7 @@ function summarize(samples) {
     } else if (name === 'ironfence_lock_wait_seconds_count') {
       if (labels.outcome === 'acquired') l.acquired += value;
       if (labels.outcome === 'timeout') l.timeouts += value;
+      if (labels.outcome === 'rejected') l.rejected += value;
     } else if (name === 'ironfence_lock_wait_seconds_sum') {
       l.waitSeconds += value; // every outcome: a wait that timed out was time lost too
     } else if (name === 'ironfence_lock_contended_total') {
@@ -76,6 +77,8 @@ function card(name, type, scope) {
       <div class="stat"><b data-k="waiting">0</b><span>waiting</span></div>
       <div class="stat"><b data-k="holders">0</b><span>holders</span></div>
       <div class="stat"><b data-k="timeouts">0</b><span>timeouts</span></div>
+      <div class="stat"><b data-k="shed">0</b><span>shed /s</span></div>
+      <div class="stat"><b data-k="rejections">0</b><span>rejected</span></div>
     </div>
     <div data-chart="wait"></div><div data-chart="held"></div>`;
   const cards = document.getElementById('locks');
@@ -162,6 +165,10 @@ async function tick() {
     set('waiting', summary.waiting);
     set('holders', summary.holders);
     set('timeouts', summary.timeouts);
+    // Shed: turned away at once because the queue was full (max-waiting), or timed out waiting.
+    set('shed', Math.round(rate('rejected') + rate('timeouts')));
+    set('rejections', summary.rejections);
+    entry.el.classList.toggle('shedding', rate('rejected') + rate('timeouts') > 0);
     push(entry.time, now);
     push(entry.waitP50, m.waitP50 * 1e6);
     push(entry.waitP99, m.waitP99 * 1e6);
@@ -177,7 +184,9 @@ async function tick() {
   await renderHolders(locks.locks);
   const s = load.settings;
   document.getElementById('loadStatus').textContent = load.running
-    ? `${s.clients} shoppers, ${s.readPercent}% reads, catalogue under ${s.catalogueAsMutex ? 'a Mutex' : 'an RWLock'}: ${load.operations} operations`
+    ? `${s.clients} shoppers, ${s.readPercent}% reads, catalogue under ${s.catalogueAsMutex ? 'a Mutex' : 'an RWLock'}`
+      + (s.hangUpClients ? `, ${s.hangUpClients} impatient clients` : '') + `: ${load.operations} operations, `
+      + `${load.shed} shed (503 or timed out), ${load.hungUp} hung up`
     : `load stopped (${load.operations} operations so far)`;
   state.samples++;
 }
@@ -191,6 +200,7 @@ document.getElementById('start').addEventListener('click', () => post('/api/load
   readPercent: Number(document.getElementById('readPercent').value),
   thinkMillis: Number(document.getElementById('thinkMillis').value),
   catalogueAsMutex: document.getElementById('catalogueMode').value === 'mutex',
+  hangUpClients: Number(document.getElementById('hangUpClients').value),
 }));
 document.getElementById('stop').addEventListener('click', () => post('/api/load/stop'));
 

@@ -1,5 +1,6 @@
 package io.ironfence.demo.load;
 
+import io.ironfence.LockUnavailableException;
 import io.ironfence.demo.shop.Catalogue;
 import io.ironfence.demo.shop.Ledger;
 import io.ironfence.demo.shop.Orders;
@@ -14,8 +15,16 @@ import org.springframework.beans.factory.ObjectProvider;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Simulated shoppers, so the dashboard has contention to show without outside tools: each client
  * thread browses the catalogue (reads) or, for the rest, restocks, orders, pays and books
- * shipping (writes), then thinks for a moment. Controlled from the dashboard.
+ * shipping (writes), then thinks for a moment. Optionally, impatient HTTP clients book shipping
+ * over loopback and hang up after 2 ms, as a traffic spike of clients that time out does. Controlled
+ * from the dashboard.
  */
 @Component
 public class LoadGenerator implements DisposableBean {
@@ -40,6 +51,7 @@ public class LoadGenerator implements DisposableBean {
      * @param readPercent      share of operations that only browse (0..100)
      * @param thinkMillis      pause between a shopper's operations (0..1000)
      * @param catalogueAsMutex serve the catalogue under a mutex instead of the read-write lock
+     * @param hangUpClients    HTTP clients that book shipping without pause and hang up after 2 ms (0..64)
      */
     public record Settings(
             @NotNull(message = "is missing: how many shoppers, 1 to 64")
@@ -51,16 +63,31 @@ public class LoadGenerator implements DisposableBean {
             @NotNull(message = "is missing: the pause between operations, 0 to 1000 (ms)")
             @Min(value = 0, message = "must be between 0 and 1000") @Max(value = 1000, message = "must be between 0 and 1000")
             Integer thinkMillis,
-            Boolean catalogueAsMutex) {
+            Boolean catalogueAsMutex,
+            @Min(value = 0, message = "must be between 0 and 64") @Max(value = 64, message = "must be between 0 and 64")
+            Integer hangUpClients) {
 
         public Settings {
             catalogueAsMutex = Boolean.TRUE.equals(catalogueAsMutex); // optional: the read-write lock
+            hangUpClients = hangUpClients == null ? 0 : hangUpClients; // optional: none
+        }
+
+        public Settings(Integer clients, Integer readPercent, Integer thinkMillis, Boolean catalogueAsMutex) {
+            this(clients, readPercent, thinkMillis, catalogueAsMutex, 0);
         }
     }
 
-    /** What the dashboard shows of the generator. */
-    public record Status(boolean running, Settings settings, long operations, long failures) {
+    /**
+     * What the dashboard shows of the generator.
+     *
+     * @param hungUp bookings whose client hung up before the answer
+     * @param shed   bookings answered 503 at once or in time (the lock's queue was full, or its wait timed out)
+     */
+    public record Status(boolean running, Settings settings, long operations, long failures, long hungUp, long shed) {
     }
+
+    /** How long an impatient client waits for its booking before it hangs up. */
+    static final Duration HANG_UP_AFTER = Duration.ofMillis(2);
 
     private final Catalogue catalogue;
     private final Orders orders;
@@ -70,13 +97,17 @@ public class LoadGenerator implements DisposableBean {
     private final @Nullable Payouts payouts;
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong hungUp = new AtomicLong();
+    private final AtomicLong shed = new AtomicLong();
+    private final Environment environment;
     private final List<Thread> shoppers = new ArrayList<>();
     private volatile Settings settings = new Settings(8, 90, 1, false);
     private volatile boolean running;
 
     public LoadGenerator(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping,
-            ObjectProvider<Payouts> payouts) {
+            ObjectProvider<Payouts> payouts, Environment environment) {
         this.payouts = payouts.getIfAvailable();
+        this.environment = environment;
         this.catalogue = catalogue;
         this.orders = orders;
         this.ledger = ledger;
@@ -93,6 +124,17 @@ public class LoadGenerator implements DisposableBean {
             shopper.setDaemon(true);
             shopper.start();
             shoppers.add(shopper);
+        }
+        if (newSettings.hangUpClients() > 0) {
+            URI shipping = URI.create("http://127.0.0.1:" + environment.getProperty("local.server.port", "8080")
+                    + "/api/customers/impatient/shipping"); // loopback only
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < newSettings.hangUpClients(); i++) {
+                Thread client = new Thread(() -> hangUp(http, shipping), "impatient-" + (i + 1));
+                client.setDaemon(true);
+                client.start();
+                shoppers.add(client);
+            }
         }
         return status();
     }
@@ -116,7 +158,7 @@ public class LoadGenerator implements DisposableBean {
     }
 
     public Status status() {
-        return new Status(running, settings, operations.get(), failures.get());
+        return new Status(running, settings, operations.get(), failures.get(), hungUp.get(), shed.get());
     }
 
     @Override
@@ -144,10 +186,36 @@ public class LoadGenerator implements DisposableBean {
                 }
             } catch (InterruptedException e) {
                 return;
+            } catch (LockUnavailableException e) {
+                shed.incrementAndGet(); // the lock shed it: its queue was full, or the wait ran out
             } catch (RuntimeException e) {
                 if (running) {
                     failures.incrementAndGet();
                     logger.debug("Shopper operation failed", e);
+                }
+            }
+        }
+    }
+
+    /** Books shipping over HTTP again and again, hanging up after {@link #HANG_UP_AFTER}. */
+    private void hangUp(HttpClient http, URI shipping) {
+        HttpRequest request = HttpRequest.newBuilder(shipping).timeout(HANG_UP_AFTER)
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        while (running) {
+            try {
+                int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status == 503) {
+                    shed.incrementAndGet();
+                }
+                operations.incrementAndGet();
+            } catch (HttpTimeoutException e) {
+                hungUp.incrementAndGet();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                if (running) {
+                    failures.incrementAndGet();
+                    logger.debug("Impatient booking failed", e);
                 }
             }
         }
@@ -177,7 +245,12 @@ public class LoadGenerator implements DisposableBean {
             default -> {
                 try {
                     shipping.book(customer).get(5, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof LockUnavailableException shedding) {
+                        throw shedding;
+                    }
+                    throw new IllegalStateException("Shipping failed", e);
+                } catch (java.util.concurrent.TimeoutException e) {
                     throw new IllegalStateException("Shipping failed", e);
                 }
             }

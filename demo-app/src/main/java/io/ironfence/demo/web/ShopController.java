@@ -10,6 +10,7 @@ import io.ironfence.demo.shop.Shipping;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Positive;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -26,6 +27,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,9 +45,12 @@ class ShopController {
     private final Shipping shipping;
     private final LoadGenerator load;
     private final ObjectProvider<Payouts> payouts;
+    private final Duration asyncRequestTimeout;
 
     ShopController(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping, LoadGenerator load,
-            ObjectProvider<Payouts> payouts) {
+            ObjectProvider<Payouts> payouts,
+            @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncRequestTimeout) {
+        this.asyncRequestTimeout = asyncRequestTimeout;
         this.payouts = payouts;
         this.catalogue = catalogue;
         this.orders = orders;
@@ -91,10 +96,22 @@ class ShopController {
         return Map.of("balance", ledger.balance());
     }
 
-    /** Asynchronous: the request thread is released while the shipping lock is awaited and held. */
+    /**
+     * Asynchronous: the request thread is released while the shipping lock is awaited and held.
+     * A spike beyond the lock's max-waiting, or a wait beyond its timeout, is answered 503 with
+     * Retry-After by the starter; a request that reaches spring.mvc.async.request-timeout first has
+     * its queued booking withdrawn.
+     */
     @PostMapping("/customers/{customerId}/shipping")
     CompletableFuture<Map<String, String>> ship(@PathVariable String customerId) {
-        return shipping.book(customerId).thenApply(slot -> Map.of("slot", slot));
+        long requestEndsAt = System.nanoTime() + asyncRequestTimeout.toNanos();
+        return shipping.book(customerId, requestEndsAt).thenApply(slot -> Map.of("slot", slot));
+    }
+
+    /** What the shipping lock cost and shed: for the dashboard and the spike measurement. */
+    @GetMapping("/shipping")
+    Map<String, Long> shippingStatus() {
+        return Map.of("booked", shipping.booked(), "bookedAfterRequestEnded", shipping.bookedAfterRequestEnded());
     }
 
     @GetMapping("/load")
