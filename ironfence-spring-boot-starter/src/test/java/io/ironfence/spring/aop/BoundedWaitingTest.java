@@ -233,6 +233,9 @@ class BoundedWaitingTest {
         runner.withPropertyValues("ironfence.locks.shipping.max-waiting-total=5").run(context ->
                 assertThat(context).getFailure().hasStackTraceContaining("ironfence.locks.shipping")
                         .hasStackTraceContaining("not keyed"));
+        runner.withPropertyValues("ironfence.locks.payouts.scope=cluster", "ironfence.locks.payouts.max-waiting=5")
+                .run(context -> assertThat(context).getFailure().hasStackTraceContaining("ironfence.locks.payouts")
+                        .hasStackTraceContaining("not supported for scope: cluster"));
         runner.withPropertyValues("ironfence.max-waiting=-3").run(context ->
                 assertThat(context).getFailure().hasStackTraceContaining("ironfence.max-waiting"));
     }
