@@ -8,89 +8,117 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The shipping spike of issue 19, against a running demo on loopback: 16 shoppers and 8 impatient
- * HTTP clients (the demo's load generator; they hang up after 2 ms) plus 8 patient HTTP clients
- * that book shipping and wait up to 35 s, for a bounded time. Then it stops the load and measures
- * how long the shipping queue takes to drain. Prints one Markdown table row.
+ * The shipping spike of issue 19, against a running demo on loopback, bounded in time: the demo's
+ * 16 shoppers, 8 impatient clients that book shipping without pause and hang up after 2 ms, and 8
+ * patient clients that book and wait up to 35 s. Then it stops them and measures how long the
+ * shipping queue takes to drain. The queue is read on the management port, which stays reachable
+ * when the application's port is saturated. Prints one Markdown table row.
  *
- * <pre>java Spike.java PORT SECONDS LABEL</pre>
+ * <pre>java Spike.java PORT MANAGEMENT_PORT SECONDS LABEL</pre>
  */
 public class Spike {
 
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(args[0]);
-        int seconds = Integer.parseInt(args[1]);
-        String label = args.length > 2 ? args[2] : "run";
-        String base = "http://127.0.0.1:" + port; // loopback only
-        post(base + "/api/load/start", "{\"clients\":16,\"readPercent\":90,\"thinkMillis\":1,\"hangUpClients\":8}");
+        String base = "http://127.0.0.1:" + args[0]; // loopback only
+        String management = "http://127.0.0.1:" + args[1];
+        int seconds = Integer.parseInt(args[2]);
+        String label = args.length > 3 ? args[3] : "run";
+        post(base + "/api/load/start", "{\"clients\":16,\"readPercent\":90,\"thinkMillis\":1}");
 
         AtomicBoolean running = new AtomicBoolean(true);
         List<Long> okMillis = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger patient503 = new AtomicInteger();
-        List<Thread> patients = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            int id = i;
+        AtomicLong patient503 = new AtomicLong();
+        AtomicLong patientFailed = new AtomicLong();
+        AtomicLong hungUp = new AtomicLong();
+        AtomicLong impatient503 = new AtomicLong();
+        AtomicLong unreachable = new AtomicLong();
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            boolean patient = i % 2 == 0;
+            String customer = (patient ? "patient-" : "impatient-") + i;
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/customers/" + customer + "/shipping"))
+                    .timeout(patient ? Duration.ofSeconds(35) : Duration.ofMillis(2))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build();
             Thread t = new Thread(() -> {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/customers/patient-" + id + "/shipping"))
-                        .timeout(Duration.ofSeconds(35)).POST(HttpRequest.BodyPublishers.noBody()).build();
                 while (running.get()) {
                     long start = System.nanoTime();
                     try {
                         int status = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-                        if (status == 200) {
+                        if (patient && status == 200) {
                             okMillis.add((System.nanoTime() - start) / 1_000_000);
                         } else if (status == 503) {
-                            patient503.incrementAndGet();
+                            (patient ? patient503 : impatient503).incrementAndGet();
                         }
                     } catch (HttpTimeoutException e) {
-                        patient503.incrementAndGet();
-                    } catch (Exception e) {
+                        (patient ? patientFailed : hungUp).incrementAndGet();
+                    } catch (InterruptedException e) {
                         return;
+                    } catch (Exception e) {
+                        unreachable.incrementAndGet(); // refused or reset
                     }
                 }
-            });
+            }, customer);
             t.start();
-            patients.add(t);
+            clients.add(t);
         }
 
         int peak = 0;
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < end) {
-            peak = Math.max(peak, waiting(base));
+            peak = Math.max(peak, waiting(management));
             Thread.sleep(250); // a sampling interval, not synchronization
         }
-        post(base + "/api/load/stop", "{}");
         running.set(false);
         long stopped = System.nanoTime();
-        int left = waiting(base);
-        peak = Math.max(peak, left);
-        while (waiting(base) > 0 && System.nanoTime() - stopped < 300_000_000_000L) {
-            Thread.sleep(100);
-        }
-        double drainSeconds = (System.nanoTime() - stopped) / 1e9;
-        for (Thread t : patients) {
+        int atStop = waiting(management);
+        peak = Math.max(peak, atStop);
+        for (Thread t : clients) {
             t.join(40_000);
         }
-        String shipping = get(base + "/api/shipping");
-        String load = get(base + "/api/load");
+        retry(() -> post(base + "/api/load/stop", "{}"));
+        while (waiting(management) > 0 && System.nanoTime() - stopped < 600_000_000_000L) {
+            Thread.sleep(100); // polling the queue, not synchronization
+        }
+        double drainSeconds = (System.nanoTime() - stopped) / 1e9;
+        String shipping = retry(() -> get(base + "/api/shipping"));
         List<Long> sorted = new ArrayList<>(okMillis);
         Collections.sort(sorted);
         long p50 = sorted.isEmpty() ? -1 : sorted.get(sorted.size() / 2);
-        long p99 = sorted.isEmpty() ? -1 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
-        System.out.printf("| %s | %d s | %d | %d | %.1f s | %d | %d | %d | %d | %d | %d ms | %d ms |%n", label,
-                seconds, peak, left, drainSeconds, number(shipping, "booked"), number(shipping, "bookedAfterRequestEnded"),
-                number(load, "hungUp"), number(load, "shed"), sorted.size(), patient503.get(), p50, p99);
+        long p99 = sorted.isEmpty() ? -1 : sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * 0.99) - 1));
+        System.out.printf("| %s | %d s | %,d | %,d | %.1f s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d ms | %,d ms |%n",
+                label, seconds, peak, atStop, drainSeconds, number(shipping, "booked"),
+                number(shipping, "bookedAfterRequestEnded"), hungUp.get(), impatient503.get(), unreachable.get(),
+                sorted.size(), patient503.get() + patientFailed.get(), p50, p99);
+        System.exit(0);
     }
 
-    static int waiting(String base) throws Exception {
-        String json = get(base + "/actuator/locks");
+    interface Call {
+        String run() throws Exception;
+    }
+
+    static String retry(Call call) throws Exception {
+        for (int attempt = 0;; attempt++) {
+            try {
+                return call.run();
+            } catch (java.io.IOException e) {
+                if (attempt == 60) {
+                    throw e;
+                }
+                Thread.sleep(2_000); // the saturated server frees connections as its requests time out
+            }
+        }
+    }
+
+    static int waiting(String management) throws Exception {
+        String json = retry(() -> get(management + "/actuator/locks"));
         Matcher m = Pattern.compile("\"shipping\":\\{[^}]*\"waiting\":(\\d+)").matcher(json);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
@@ -105,9 +133,9 @@ public class Spike {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    static void post(String uri, String json) throws Exception {
-        HTTP.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(30))
+    static String post(String uri, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.discarding());
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 }
