@@ -10,18 +10,12 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RestController;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,46 +38,13 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MvcOverloadTest {
 
-    @SpringBootConfiguration
-    @EnableAutoConfiguration
-    static class ShopApplication {
-        @Bean
-        ShippingService shippingService() {
-            return new ShippingService();
-        }
-
-        @Bean
-        ShippingController shippingController(ShippingService shipping) {
-            return new ShippingController(shipping);
-        }
-    }
-
-    @RestController
-    static class ShippingController {
-        private final ShippingService shipping;
-
-        ShippingController(ShippingService shipping) {
-            this.shipping = shipping;
-        }
-
-        @GetMapping("/ship/{id}")
-        CompletableFuture<String> ship(@PathVariable String id) {
-            return shipping.book(id).thenApply(String::toUpperCase); // derived: Spring never sees the locked call
-        }
-
-        @GetMapping("/quote")
-        String quote() {
-            return shipping.quote();
-        }
-    }
-
     static HttpResponse<String> get(int port, String path, Duration timeout) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(timeout).build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     @Nested
-    @SpringBootTest(classes = ShopApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    @SpringBootTest(classes = ShippingApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = {"ironfence.locks.shipping.max-waiting=1", "spring.mvc.async.request-timeout=500ms",
                     "ironfence.web.retry-after=2s"})
     class Answers503 {
@@ -163,7 +124,7 @@ class MvcOverloadTest {
     }
 
     @Nested
-    @SpringBootTest(classes = {ShopApplication.class, OwnHandler.class},
+    @SpringBootTest(classes = {ShippingApplication.class, OwnHandler.class},
             webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     class ApplicationHandler {
 

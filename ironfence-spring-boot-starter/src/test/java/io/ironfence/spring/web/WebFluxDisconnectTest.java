@@ -7,15 +7,8 @@ import io.ironfence.spring.NamedLockRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RestController;
-import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,43 +31,10 @@ import static org.awaitility.Awaitility.await;
  * lock the request cannot have answers 503, as in Spring MVC.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-@SpringBootTest(classes = WebFluxDisconnectTest.ReactiveShop.class,
+@SpringBootTest(classes = ShippingApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.main.web-application-type=reactive", "ironfence.locks.shipping.max-waiting=3"})
 class WebFluxDisconnectTest {
-
-    @SpringBootConfiguration
-    @EnableAutoConfiguration
-    static class ReactiveShop {
-        @Bean
-        ShippingService shippingService() {
-            return new ShippingService();
-        }
-
-        @Bean
-        ReactiveShippingController reactiveShippingController(ShippingService shipping) {
-            return new ReactiveShippingController(shipping);
-        }
-    }
-
-    @RestController
-    static class ReactiveShippingController {
-        private final ShippingService shipping;
-
-        ReactiveShippingController(ShippingService shipping) {
-            this.shipping = shipping;
-        }
-
-        @GetMapping("/ship/{id}")
-        Mono<String> ship(@PathVariable String id) {
-            return shipping.bookReactive(id);
-        }
-
-        @GetMapping("/quote")
-        String quote() {
-            return shipping.quote();
-        }
-    }
 
     @LocalServerPort
     int port;
@@ -93,7 +53,7 @@ class WebFluxDisconnectTest {
             try (MutexGuard<Object> held = lock.lockAsync().join()) {
                 try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                     OutputStream out = client.getOutputStream();
-                    out.write(("GET /ship/gone-" + round + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    out.write(("GET /ship-reactive/gone-" + round + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     await().atMost(Duration.ofSeconds(10)).until(() -> lock.getQueueLength() == 1);
@@ -103,7 +63,7 @@ class WebFluxDisconnectTest {
             assertThat(lock.isLocked()).isFalse();
         }
         assertThat(shipping.bodies() - before).isZero();
-        assertThat(get("/ship/here").body()).isEqualTo("booked here");
+        assertThat(get("/ship-reactive/here").body()).isEqualTo("booked here");
         assertThat(shipping.bodies() - before).isEqualTo(1);
     }
 
