@@ -416,7 +416,7 @@ abstract class Sync implements ObservableLock {
      * before it, and the CAS fails and we decide again, or sees QUEUED and dispatches. The waiter
      * is linked in before that CAS (nobody else can see the queue until it succeeds) and unlinked
      * again if it fails.
-     *
+     * <p>
      * The bounds are checked here, under the queue lock, so they are exact: a request queues only
      * if fewer than max-waiting wait, and it takes its place in the shared limit, if any, with the
      * queue lock held, to give it back in {@link #unlink} as it leaves.
