@@ -6,11 +6,16 @@ import io.ironfence.spi.WaitOutcome;
 
 import org.jspecify.annotations.Nullable;
 
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.AbstractOwnableSynchronizer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -112,7 +117,10 @@ import java.util.concurrent.locks.LockSupport;
  * bounded number of grants (and readers arriving while those wake up need not park, which keeps
  * read-mostly throughput: ReadMostlyBenchmark).
  */
-abstract class Sync implements ObservableLock {
+abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLock {
+
+    /** Locks are not serializable (see {@link #writeObject}); AbstractOwnableSynchronizer is. */
+    private static final long serialVersionUID = 1L;
 
     static final long WRITER = 1L;
     static final long QUEUED = 1L << 1;
@@ -176,12 +184,13 @@ abstract class Sync implements ObservableLock {
     /** The guarded value; its visibility rides on the acquire/release of {@link #state}. */
     @Nullable Object value;
 
-    /**
-     * The thread that took the current exclusive hold with a blocking (non-async) call, or null.
-     * Plain field: only ever compared with the current thread, which sees its own write, and cleared
-     * before the releasing CAS, so a later acquirer's write is ordered after the clear.
-     */
-    private @Nullable Thread owner;
+    // The owner: the thread that took the current exclusive hold with a blocking (non-async) call,
+    // or null, is AbstractOwnableSynchronizer's exclusiveOwnerThread. Being an AOS whose owner field
+    // is kept is what lets HotSpot follow a parked thread's blocker to its owner: thread dumps print
+    // the owner and "Locked ownable synchronizers", and ThreadMXBean.findDeadlockedThreads() sees
+    // cycles through IronFence locks. A plain field, as before: only ever compared with the current
+    // thread, which sees its own write, and cleared before the releasing CAS, so a later acquirer's
+    // write is ordered after the clear (tools read it racily, as they read ReentrantLock's).
 
     /** Null, one listener, or a {@link Listeners} fan-out. */
     private volatile @Nullable LockListener listener;
@@ -236,7 +245,7 @@ abstract class Sync implements ObservableLock {
             }
         }
         if (!shared) {
-            owner = Thread.currentThread();
+            setExclusiveOwnerThread(Thread.currentThread());
         }
         // The guard is created here, not in the out-of-line wait, so that a caller's try-with-resources
         // can keep it in registers even when the lock was contended (else 40 B per contended
@@ -254,7 +263,7 @@ abstract class Sync implements ObservableLock {
             return null;
         }
         if (!shared) {
-            owner = Thread.currentThread();
+            setExclusiveOwnerThread(Thread.currentThread());
         }
         boolean waited = (stamp & WAITED) != 0L;
         // Granted at once: the grant time is the request time (one clock read less per observed hold).
@@ -282,7 +291,7 @@ abstract class Sync implements ObservableLock {
             giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
             return 0L;
         }
-        if (owner == Thread.currentThread()) {
+        if (getExclusiveOwnerThread() == Thread.currentThread()) {
             throw new IllegalStateException(this + " is already held exclusively by the current thread ("
                     + Thread.currentThread().getName() + "); waiting for it again would deadlock. "
                     + "Close the guard you hold first, or use the guard you already have");
@@ -686,7 +695,7 @@ abstract class Sync implements ObservableLock {
             if ((s & STAMP_MASK) != stamp) {
                 return false;
             }
-            owner = null;
+            setExclusiveOwnerThread(null);
             if (!mustDispatchOnRelease(s)) {
                 if (STATE.compareAndSet(this, s, (s + VERSION_UNIT) & ~WRITER)) {
                     return true;
@@ -760,7 +769,7 @@ abstract class Sync implements ObservableLock {
             if ((s & STAMP_MASK) != stamp) {
                 return false;
             }
-            owner = null;
+            setExclusiveOwnerThread(null);
             if ((s & QUEUED) == 0L) {
                 if (STATE.compareAndSet(this, s, ((s + VERSION_UNIT) & ~WRITER) + READER_UNIT)) {
                     return true;
@@ -1119,7 +1128,17 @@ abstract class Sync implements ObservableLock {
 
     /** The owner field is only ever compared with the current thread, which sees its own writes. */
     final boolean isOwnedByCurrentThread() {
-        return owner == Thread.currentThread();
+        return getExclusiveOwnerThread() == Thread.currentThread();
+    }
+
+    /** Refuses: a lock (its state, queue and the threads in it) means nothing in another JVM. */
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        throw new NotSerializableException(getClass().getName() + " '" + name + "': locks cannot be serialized; "
+                + "serialize the guarded value instead, under the lock");
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException {
+        throw new NotSerializableException(getClass().getName() + ": locks cannot be deserialized");
     }
 
     final boolean isHeldExclusively() {
