@@ -105,6 +105,16 @@ function renderHot(rows) {
   state.hottest = rows.length && rows[0].waitMillisPerSecond > 0 ? rows[0].name : null;
 }
 
+// Threads waiting for each other's locks (found by the starter on two consecutive looks): a red banner.
+function renderDeadlocks(cycles) {
+  const banner = document.getElementById('deadlocks');
+  banner.hidden = cycles.length === 0;
+  banner.innerHTML = cycles.map(cycle => '<b>Deadlock</b>: ' + cycle.map(t =>
+    `${t.virtual ? 'virtual thread' : 'thread'} <code>${t.thread}</code> holds ${t.holds.join(', ')}`
+    + `${t.methods.length ? ' (in ' + t.methods.join(', ') + ')' : ''} and waits for <b>${t.waitsFor}</b>`).join('; ')).join('<br>');
+  state.deadlocks = cycles.length;
+}
+
 async function renderHolders(locks) {
   const rows = [];
   for (const [name, summary] of Object.entries(locks)) {
@@ -179,6 +189,7 @@ async function tick() {
     state.maxWaitP99 = Math.max(state.maxWaitP99, m.waitP99);
     if (summary.scope === 'cluster') await renderCluster(name, entry, rate('remoteWaits'), rate('handoffs'), m.lost);
   }
+  renderDeadlocks(locks.deadlocks ?? []);
   state.previous = { time: now, byLock };
   if (previous) renderHot(hot);
   await renderHolders(locks.locks);
@@ -203,6 +214,7 @@ document.getElementById('start').addEventListener('click', () => post('/api/load
   hangUpClients: Number(document.getElementById('hangUpClients').value),
 }));
 document.getElementById('stop').addEventListener('click', () => post('/api/load/stop'));
+document.getElementById('deadlock').addEventListener('click', () => post('/api/deadlock'));
 
 async function loop() {
   try {

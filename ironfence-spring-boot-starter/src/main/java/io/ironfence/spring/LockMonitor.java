@@ -71,6 +71,8 @@ public final class LockMonitor implements LockListener {
     public static final class Holder {
 
         private final Guard<?> guard;
+        private final ObservableLock lock;
+        private final @Nullable Thread owner;
         private final @Nullable String thread;
         private final LockMode mode;
         private final long grantNanos;
@@ -78,9 +80,12 @@ public final class LockMonitor implements LockListener {
         private volatile @Nullable String method;
         private volatile boolean reported;
 
-        Holder(Guard<?> guard, @Nullable String thread, LockMode mode, long grantNanos, @Nullable Throwable acquiredAt) {
+        Holder(Guard<?> guard, ObservableLock lock, @Nullable Thread owner, LockMode mode, long grantNanos,
+                @Nullable Throwable acquiredAt) {
             this.guard = guard;
-            this.thread = thread;
+            this.lock = lock;
+            this.owner = owner;
+            this.thread = owner != null ? owner.getName() : null;
             this.mode = mode;
             this.grantNanos = grantNanos;
             this.acquiredAt = acquiredAt;
@@ -89,6 +94,19 @@ public final class LockMonitor implements LockListener {
         /** @return the name of the thread that took the lock, or null for an asynchronous hold */
         public @Nullable String getThread() {
             return thread;
+        }
+
+        /**
+         * @return the thread that took the lock (platform or virtual), or null for an asynchronous
+         *         hold; kept while the hold lasts, for the deadlock detector
+         */
+        public @Nullable Thread getOwner() {
+            return owner;
+        }
+
+        /** @return the lock held: the name's single lock, or one key's lock */
+        public ObservableLock getLock() {
+            return lock;
         }
 
         /** @return whether it was taken asynchronously (it belongs to a task, not a thread) */
@@ -228,7 +246,7 @@ public final class LockMonitor implements LockListener {
         }
         Throwable acquiredAt = captureStackTraces && !async
                 ? new Throwable("Lock '" + name + "' acquired here") : null;
-        Holder holder = new Holder(guard, async ? null : Thread.currentThread().getName(), mode, grantNanos, acquiredAt);
+        Holder holder = new Holder(guard, lock, async ? null : Thread.currentThread(), mode, grantNanos, acquiredAt);
         if (mode == LockMode.EXCLUSIVE && lock == single) {
             exclusive = holder;
         } else {

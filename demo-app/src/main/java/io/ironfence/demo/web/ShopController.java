@@ -2,6 +2,7 @@ package io.ironfence.demo.web;
 
 import io.ironfence.demo.load.LoadGenerator;
 import io.ironfence.demo.shop.Catalogue;
+import io.ironfence.demo.shop.Deadlocks;
 import io.ironfence.demo.shop.Ledger;
 import io.ironfence.demo.shop.Orders;
 import io.ironfence.demo.shop.Payouts;
@@ -46,11 +47,13 @@ class ShopController {
     private final LoadGenerator load;
     private final ObjectProvider<Payouts> payouts;
     private final Duration asyncRequestTimeout;
+    private final Deadlocks deadlocks;
 
     ShopController(Catalogue catalogue, Orders orders, Ledger ledger, Shipping shipping, LoadGenerator load,
             ObjectProvider<Payouts> payouts,
-            @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncRequestTimeout) {
+            @Value("${spring.mvc.async.request-timeout:30s}") Duration asyncRequestTimeout, Deadlocks deadlocks) {
         this.asyncRequestTimeout = asyncRequestTimeout;
+        this.deadlocks = deadlocks;
         this.payouts = payouts;
         this.catalogue = catalogue;
         this.orders = orders;
@@ -106,6 +109,13 @@ class ShopController {
     CompletableFuture<Map<String, String>> ship(@PathVariable String customerId) {
         long requestEndsAt = System.nanoTime() + asyncRequestTimeout.toNanos();
         return shipping.book(customerId, requestEndsAt).thenApply(slot -> Map.of("slot", slot));
+    }
+
+    /** Starts a deliberate deadlock (two threads, 10 s until their timeouts end it): the dashboard's red banner. */
+    @PostMapping("/deadlock")
+    ResponseEntity<Map<String, String>> deadlock() {
+        deadlocks.start();
+        return ResponseEntity.accepted().body(Map.of("started", "transfer and reconcile, until their 10 s timeouts"));
     }
 
     /** What the shipping lock cost and shed: for the dashboard and the spike measurement. */

@@ -1,13 +1,17 @@
 package io.ironfence.spring.micrometer;
 
 import io.ironfence.micrometer.LockMetrics;
+import io.ironfence.spring.DeadlockDetector;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLock;
 import io.ironfence.spring.NamedLockRegistry;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,11 +25,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public class LockRegistryMetrics implements MeterBinder {
 
+    /** Deadlocks reported ({@link DeadlockDetector}): counter, no {@code lock} tag (a cycle spans locks). */
+    public static final String DEADLOCKS = "ironfence.lock.deadlocks";
+
     private final ConcurrentHashMap<String, LockMetrics> metrics = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    private final @Nullable DeadlockDetector deadlocks;
 
     /** @param locks the registry whose locks, present and future, get meters */
     public LockRegistryMetrics(NamedLockRegistry locks) {
+        this(locks, null);
+    }
+
+    /**
+     * @param locks     the registry whose locks, present and future, get meters
+     * @param deadlocks whose reports {@value #DEADLOCKS} counts, or null
+     */
+    public LockRegistryMetrics(NamedLockRegistry locks, @Nullable DeadlockDetector deadlocks) {
+        this.deadlocks = deadlocks;
         locks.forEachLock(this::add);
     }
 
@@ -47,5 +64,10 @@ public class LockRegistryMetrics implements MeterBinder {
     public synchronized void bindTo(MeterRegistry registry) {
         registries.add(registry);
         metrics.values().forEach(lockMetrics -> lockMetrics.bindTo(registry));
+        if (deadlocks != null) {
+            FunctionCounter.builder(DEADLOCKS, deadlocks, DeadlockDetector::getDeadlocksFound)
+                    .description("Cycles of threads found waiting for IronFence locks held by each other")
+                    .register(registry);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.ironfence.spring.boot.actuate;
 
 import io.ironfence.WaitingLimit;
 import io.ironfence.spring.ClusterLocks;
+import io.ironfence.spring.DeadlockDetector;
 import io.ironfence.spring.LockMonitor;
 import io.ironfence.spring.LockScope;
 import io.ironfence.spring.NamedLock;
@@ -31,10 +32,20 @@ import java.util.TreeMap;
 public class LocksEndpoint {
 
     private final NamedLockRegistry registry;
+    private final @Nullable DeadlockDetector deadlocks;
 
     /** @param registry the locks to show */
     public LocksEndpoint(NamedLockRegistry registry) {
+        this(registry, null);
+    }
+
+    /**
+     * @param registry  the locks to show
+     * @param deadlocks whose confirmed cycles to show, or null (an empty list is shown)
+     */
+    public LocksEndpoint(NamedLockRegistry registry, @Nullable DeadlockDetector deadlocks) {
         this.registry = registry;
+        this.deadlocks = deadlocks;
     }
 
     /** @return every lock by name */
@@ -44,7 +55,7 @@ public class LocksEndpoint {
         for (NamedLock lock : registry.getLocks()) {
             locks.put(lock.getName(), LockDescriptor.of(lock));
         }
-        return new LocksDescriptor(locks);
+        return new LocksDescriptor(locks, deadlocks != null ? deadlocks.getDeadlocks() : List.of());
     }
 
     /** @return one lock with its current holders, or null (404) if there is no lock of that name */
@@ -53,8 +64,15 @@ public class LocksEndpoint {
         return registry.find(name).map(LockDetailsDescriptor::of).orElse(null);
     }
 
-    /** All locks, by name. */
-    public record LocksDescriptor(Map<String, LockDescriptor> locks) {
+    /**
+     * All locks, by name, and the deadlocks among them.
+     *
+     * @param locks     every lock by name
+     * @param deadlocks cycles of threads (virtual threads too) waiting for locks held by each other,
+     *                  one list per cycle, each seen on two consecutive checks; empty when none
+     */
+    public record LocksDescriptor(Map<String, LockDescriptor> locks,
+            List<List<DeadlockDetector.DeadlockedThread>> deadlocks) {
     }
 
     /**

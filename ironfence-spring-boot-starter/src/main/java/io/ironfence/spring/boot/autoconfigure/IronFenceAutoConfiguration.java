@@ -1,6 +1,7 @@
 package io.ironfence.spring.boot.autoconfigure;
 
 import io.ironfence.spring.ClusterLocks;
+import io.ironfence.spring.DeadlockDetector;
 import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.StuckHoldDetector;
 import io.ironfence.spring.aop.LockAnnotationBeanPostProcessor;
@@ -41,8 +42,14 @@ public class IronFenceAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    StuckHoldDetector ironFenceStuckHoldDetector(NamedLockRegistry registry) {
-        return new StuckHoldDetector(registry);
+    StuckHoldDetector ironFenceStuckHoldDetector(NamedLockRegistry registry, ObjectProvider<DeadlockDetector> deadlocks) {
+        return new StuckHoldDetector(registry, deadlocks.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    DeadlockDetector ironFenceDeadlockDetector(NamedLockRegistry registry) {
+        return new DeadlockDetector(registry);
     }
 
     @Bean

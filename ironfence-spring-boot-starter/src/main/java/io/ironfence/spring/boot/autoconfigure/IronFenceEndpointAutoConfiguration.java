@@ -1,8 +1,10 @@
 package io.ironfence.spring.boot.autoconfigure;
 
+import io.ironfence.spring.DeadlockDetector;
 import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.boot.actuate.LocksEndpoint;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -27,8 +29,8 @@ public class IronFenceEndpointAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        LocksEndpoint ironFenceLocksEndpoint(NamedLockRegistry registry) {
-            return new LocksEndpoint(registry);
+        LocksEndpoint ironFenceLocksEndpoint(NamedLockRegistry registry, ObjectProvider<DeadlockDetector> deadlocks) {
+            return new LocksEndpoint(registry, deadlocks.getIfAvailable());
         }
     }
 }

@@ -1,8 +1,10 @@
 package io.ironfence.spring.boot.autoconfigure;
 
+import io.ironfence.spring.DeadlockDetector;
 import io.ironfence.spring.NamedLockRegistry;
 import io.ironfence.spring.micrometer.LockRegistryMetrics;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,7 +23,8 @@ public class IronFenceMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    LockRegistryMetrics ironFenceLockRegistryMetrics(NamedLockRegistry registry) {
-        return new LockRegistryMetrics(registry);
+    LockRegistryMetrics ironFenceLockRegistryMetrics(NamedLockRegistry registry,
+            ObjectProvider<DeadlockDetector> deadlocks) {
+        return new LockRegistryMetrics(registry, deadlocks.getIfAvailable());
     }
 }
