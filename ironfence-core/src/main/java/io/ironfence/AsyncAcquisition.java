@@ -3,6 +3,8 @@ package io.ironfence;
 import io.ironfence.spi.LockListener;
 import io.ironfence.spi.WaitOutcome;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -27,6 +29,8 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     private final Sync lock;
     private final LockListener listener;
     private final long requestNanos;
+    /** The JFR event of a wait that queued, or null; set before the request is queued (see Sync#acquireAsync). */
+    @Nullable Object waitEvent;
 
     AsyncAcquisition(Sync lock, boolean shared, LockListener listener, long requestNanos) {
         super(shared, null);
@@ -38,6 +42,9 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     /** Completes this future with a new guard; if the caller completed it first, releases at once. */
     @SuppressWarnings("unchecked")
     void grant(long stamp, boolean waited) {
+        if (waited) {
+            LockEvents.endWait(waitEvent, shared, WaitOutcome.ACQUIRED);
+        }
         long granted = listener == null ? 0L : System.nanoTime();
         G guard = (G) lock.newHold(shared, stamp, listener, granted);
         if (listener != null) {
@@ -123,6 +130,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
                     + "obtruding would lose the guard and leave the lock held. Close the guard instead");
         }
         if (status == WAITING) {
+            LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }
@@ -131,6 +139,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         // Under the queue lock, never on a look at the status without it: a grant may still be
         // undone (see Sync#dispatch).
         if (lock.withdraw(this) == WAITING) {
+            LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }

@@ -305,12 +305,15 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         if (stamp != 0L) {
             return stamp;
         }
+        Object event = LockEvents.beginWait(this);
         try {
             stamp = awaitGrant(w, how, nanos);
         } catch (InterruptedException e) {
+            LockEvents.endWait(event, shared, WaitOutcome.INTERRUPTED);
             giveUp(l, shared, WaitOutcome.INTERRUPTED, requested);
             throw e;
         }
+        LockEvents.endWait(event, shared, stamp == 0L ? WaitOutcome.TIMEOUT : WaitOutcome.ACQUIRED);
         if (stamp == 0L) {
             giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
             return 0L;
@@ -372,6 +375,7 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         AsyncAcquisition<G> future = new AsyncAcquisition<>(this, shared, l, requested);
         long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
         if (stamp == 0L) {
+            future.waitEvent = LockEvents.beginAsyncWait(this); // published with the request by the queueing CAS
             stamp = enqueueOrAcquire(future);
             if (stamp == 0L) {
                 return future;
@@ -1124,6 +1128,11 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
     @Override
     public boolean isLocked() {
         return (state & HELD) != 0L;
+    }
+
+    /** @return the thread holding the lock exclusively through a blocking call, read racily (for diagnostics) */
+    final @Nullable Thread exclusiveOwner() {
+        return getExclusiveOwnerThread();
     }
 
     /** The owner field is only ever compared with the current thread, which sees its own writes. */
