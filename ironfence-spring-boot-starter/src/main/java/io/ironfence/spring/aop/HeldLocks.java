@@ -23,6 +23,7 @@ final class HeldLocks {
     private Object[] locks = new Object[4];
     private boolean[] shared = new boolean[4];
     private String[] names = new String[4];
+    private String[] methods = new String[4];
     private Object[] guards = new Object[4];
     private int size;
 
@@ -44,16 +45,18 @@ final class HeldLocks {
         return mode;
     }
 
-    void push(Object lock, boolean isShared, String name, Object guard) {
+    void push(Object lock, boolean isShared, String name, String method, Object guard) {
         if (size == locks.length) {
             locks = java.util.Arrays.copyOf(locks, size * 2);
             shared = java.util.Arrays.copyOf(shared, size * 2);
             names = java.util.Arrays.copyOf(names, size * 2);
+            methods = java.util.Arrays.copyOf(methods, size * 2);
             guards = java.util.Arrays.copyOf(guards, size * 2);
         }
         locks[size] = lock;
         shared[size] = isShared;
         names[size] = name;
+        methods[size] = method;
         guards[size] = guard;
         size++;
     }
@@ -62,7 +65,22 @@ final class HeldLocks {
         size--;
         locks[size] = null;
         names[size] = null;
+        methods[size] = null;
         guards[size] = null;
+    }
+
+    /** @return how many holds the thread has (a lock held twice through pass-through counts once) */
+    int size() {
+        return size;
+    }
+
+    String nameAt(int index) {
+        return names[index];
+    }
+
+    /** @return the annotated method that took the hold at this index */
+    String methodAt(int index) {
+        return methods[index];
     }
 
     /** @return the guard of the innermost hold of the named lock, or null */

@@ -2,6 +2,7 @@ package io.ironfence.spring.aop;
 
 import io.ironfence.annotation.ReadLocked;
 import io.ironfence.annotation.WithLock;
+import io.ironfence.spring.LockOrderPolicy;
 import io.ironfence.spring.NamedLockRegistry;
 
 import org.apache.commons.logging.Log;
@@ -70,6 +71,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     private final Set<Method> warned = ConcurrentHashMap.newKeySet();
     private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private int advisorOrder = DEFAULT_ORDER;
+    private LockOrderChecker lockOrder = new LockOrderChecker(LockOrderPolicy.WARN);
     private LockOperationSource operations;
     private @Nullable BeanFactory beanFactory;
     private @Nullable Environment environment;
@@ -77,6 +79,14 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
     /** @param registry the registry the annotations' names resolve in (looked up lazily) */
     public LockAnnotationBeanPostProcessor(Supplier<NamedLockRegistry> registry) {
         this.registry = registry;
+    }
+
+    /**
+     * @param policy what to do when annotated methods nest locks in an order that can deadlock
+     *               ({@code ironfence.lock-order}; default {@link LockOrderPolicy#WARN})
+     */
+    public void setLockOrder(LockOrderPolicy policy) {
+        this.lockOrder = new LockOrderChecker(policy);
     }
 
     /** @param advisorOrder where the lock advisor goes among a proxy's advisors (lower: further out) */
@@ -127,7 +137,7 @@ public class LockAnnotationBeanPostProcessor extends AbstractBeanFactoryAwareAdv
             }
         };
         DefaultPointcutAdvisor lockAdvisor = new DefaultPointcutAdvisor(pointcut,
-                new LockInterceptor(operations, registry, beanFactory, proxyClass));
+                new LockInterceptor(operations, registry, beanFactory, proxyClass, lockOrder));
         lockAdvisor.setOrder(advisorOrder);
         return lockAdvisor;
     }

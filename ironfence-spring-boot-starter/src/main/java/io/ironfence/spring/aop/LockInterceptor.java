@@ -46,10 +46,12 @@ final class LockInterceptor implements MethodInterceptor {
     private final @Nullable ReactiveLocking reactive = REACTOR_PRESENT ? new ReactiveLocking() : null;
     /** The JDK proxy whose interfaces callers use, when it was made elsewhere; else null. */
     private final @Nullable Class<?> proxyClass;
+    private final LockOrderChecker lockOrder;
 
     LockInterceptor(LockOperationSource operations, Supplier<NamedLockRegistry> registry, @Nullable BeanFactory beanFactory,
-            @Nullable Class<?> proxyClass) {
+            @Nullable Class<?> proxyClass, LockOrderChecker lockOrder) {
         this.operations = operations;
+        this.lockOrder = lockOrder;
         this.proxyClass = proxyClass;
         this.registry = registry;
         this.beanFactory = beanFactory;
@@ -81,8 +83,12 @@ final class LockInterceptor implements MethodInterceptor {
             if (passesThrough(acquisition, held)) {
                 return invocation.proceed();
             }
+            if (held.size() > 0 && !lockOrder.isOff()) {
+                lockOrder.check(held, acquisition.lockName(), acquisition.description()); // nested: before waiting
+            }
             Guard<?> guard = acquisition.acquire();
-            held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), guard);
+            held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), acquisition.description(),
+                    guard);
             Object result = null;
             Throwable failure = null;
             try {
@@ -154,7 +160,8 @@ final class LockInterceptor implements MethodInterceptor {
         try {
             HeldLocks.ThrowingSupplier<Object> body = () -> {
                 HeldLocks held = HeldLocks.current();
-                held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), guard);
+                held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(),
+                        acquisition.description(), guard);
                 try {
                     return invocation.proceed();
                 } finally {

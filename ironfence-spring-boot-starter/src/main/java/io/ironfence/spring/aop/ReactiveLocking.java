@@ -56,6 +56,7 @@ final class ReactiveLocking {
             Object result = HeldLocks.isolated(() -> {
                 HeldLocks held = HeldLocks.current();
                 held.push(hold.acquisition.lockIdentity(), hold.acquisition.shared(), hold.acquisition.lockName(),
+                        hold.acquisition.description(),
                         hold.guard);
                 try {
                     return invocation.invocableClone().proceed();

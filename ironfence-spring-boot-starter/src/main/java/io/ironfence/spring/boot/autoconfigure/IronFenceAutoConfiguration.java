@@ -59,7 +59,9 @@ public class IronFenceAutoConfiguration {
             ObjectProvider<NamedLockRegistry> registry) {
         LockAnnotationBeanPostProcessor postProcessor =
                 new LockAnnotationBeanPostProcessor(SingletonSupplier.of(registry::getObject));
-        postProcessor.setAdvisorOrder(IronFenceProperties.bind(environment).getAop().getOrder());
+        IronFenceProperties properties = IronFenceProperties.bind(environment);
+        postProcessor.setAdvisorOrder(properties.getAop().getOrder());
+        postProcessor.setLockOrder(properties.getLockOrder());
         // Like Spring Boot's own proxies: class-based unless spring.aop.proxy-target-class=false.
         postProcessor.setProxyTargetClass(environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true));
         return postProcessor;

@@ -1,5 +1,6 @@
 package io.ironfence.spring.boot.autoconfigure;
 
+import io.ironfence.spring.LockOrderPolicy;
 import io.ironfence.spring.LockScope;
 import io.ironfence.spring.LockType;
 import io.ironfence.spring.NamedLockRegistry;
@@ -78,6 +79,13 @@ public class IronFenceProperties {
      */
     private int maxWaitingTotal = NamedLockRegistry.DEFAULT_MAX_WAITING_TOTAL;
 
+    /**
+     * What to do when annotated methods nest two locks in the opposite order to an earlier nesting
+     * (A then B somewhere, B then A now), which can deadlock: off, warn (log once per pair of
+     * names) or throw (LockOrderException, before waiting).
+     */
+    private LockOrderPolicy lockOrder = LockOrderPolicy.WARN;
+
     /** Named locks, each registered as a bean qualified by its name. */
     private Map<String, Lock> locks = new LinkedHashMap<>();
 
@@ -141,6 +149,14 @@ public class IronFenceProperties {
 
     public void setMaxWaitingTotal(int maxWaitingTotal) {
         this.maxWaitingTotal = maxWaitingTotal;
+    }
+
+    public LockOrderPolicy getLockOrder() {
+        return lockOrder;
+    }
+
+    public void setLockOrder(LockOrderPolicy lockOrder) {
+        this.lockOrder = lockOrder;
     }
 
     public Map<String, Lock> getLocks() {
