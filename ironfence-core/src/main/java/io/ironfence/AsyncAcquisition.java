@@ -31,6 +31,8 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     private final long requestNanos;
     /** The JFR event of a wait that queued, or null; set before the request is queued (see Sync#acquireAsync). */
     @Nullable Object waitEvent;
+    /** The listeners' context of a wait that queued, or null; set as {@link #waitEvent} is. */
+    @Nullable Object queuedContext;
 
     AsyncAcquisition(Sync lock, boolean shared, LockListener listener, long requestNanos) {
         super(shared, null);
@@ -44,6 +46,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     void grant(long stamp, boolean waited) {
         if (waited) {
             LockEvents.endWait(waitEvent, shared, WaitOutcome.ACQUIRED);
+            lock.endQueued(listener, queuedContext, WaitOutcome.ACQUIRED);
         }
         long granted = listener == null ? 0L : System.nanoTime();
         G guard = (G) lock.newHold(shared, stamp, listener, granted);
@@ -131,6 +134,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         }
         if (status == WAITING) {
             LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
+            lock.endQueued(listener, queuedContext, WaitOutcome.CANCELLED);
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }
@@ -140,6 +144,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         // undone (see Sync#dispatch).
         if (lock.withdraw(this) == WAITING) {
             LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
+            lock.endQueued(listener, queuedContext, WaitOutcome.CANCELLED);
             lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
         }
     }

@@ -4,6 +4,8 @@ import io.ironfence.spi.LockListener;
 import io.ironfence.spi.LockMode;
 import io.ironfence.spi.WaitOutcome;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 
 /**
@@ -88,6 +90,28 @@ final class Listeners implements LockListener {
         }
     }
 
+    /** @return the listener's context for a queued wait, or null (also when it failed) */
+    static @Nullable Object queued(LockListener l, ObservableLock lock, boolean shared, long requestNanos) {
+        try {
+            return l.onQueued(lock, Sync.mode(shared), requestNanos);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+            return null;
+        }
+    }
+
+    /** Ends a queued wait for the listener(s) that returned {@code context}; nothing if it is null. */
+    static void waitEnded(LockListener l, @Nullable Object context, ObservableLock lock, WaitOutcome outcome) {
+        if (context == null) {
+            return;
+        }
+        try {
+            l.onWaitEnded(context, outcome);
+        } catch (RuntimeException e) {
+            failed(l, lock, e);
+        }
+    }
+
     private static void failed(LockListener l, ObservableLock lock, RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, () -> "Lock listener " + l + " failed on lock " + lock.getName(), e);
     }
@@ -122,6 +146,34 @@ final class Listeners implements LockListener {
         for (LockListener l : listeners) {
             giveUp(l, lock, mode == LockMode.SHARED, outcome, requestNanos, giveUpNanos);
         }
+    }
+
+    /** @return one context per listener, or null if none returned one (nothing to end then) */
+    @Override
+    public @Nullable Object onQueued(ObservableLock lock, LockMode mode, long requestNanos) {
+        Object[] contexts = null;
+        for (int i = 0; i < listeners.length; i++) {
+            Object context = queued(listeners[i], lock, mode == LockMode.SHARED, requestNanos);
+            if (context != null) {
+                if (contexts == null) {
+                    contexts = new Object[listeners.length];
+                }
+                contexts[i] = context;
+            }
+        }
+        return contexts == null ? null : new Contexts(lock, contexts);
+    }
+
+    @Override
+    public void onWaitEnded(Object context, WaitOutcome outcome) {
+        Contexts each = (Contexts) context;
+        for (int i = 0; i < listeners.length; i++) {
+            waitEnded(listeners[i], each.contexts[i], each.lock, outcome);
+        }
+    }
+
+    /** The fan-out's context: the same listeners end the wait as queued it (this fan-out never changes). */
+    private record Contexts(ObservableLock lock, Object[] contexts) {
     }
 
     @Override

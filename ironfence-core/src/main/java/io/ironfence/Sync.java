@@ -306,14 +306,18 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
             return stamp;
         }
         Object event = LockEvents.beginWait(this);
+        Object queued = l != null ? Listeners.queued(l, this, shared, requested) : null;
         try {
             stamp = awaitGrant(w, how, nanos);
         } catch (InterruptedException e) {
             LockEvents.endWait(event, shared, WaitOutcome.INTERRUPTED);
+            endQueued(l, queued, WaitOutcome.INTERRUPTED);
             giveUp(l, shared, WaitOutcome.INTERRUPTED, requested);
             throw e;
         }
-        LockEvents.endWait(event, shared, stamp == 0L ? WaitOutcome.TIMEOUT : WaitOutcome.ACQUIRED);
+        WaitOutcome outcome = stamp == 0L ? WaitOutcome.TIMEOUT : WaitOutcome.ACQUIRED;
+        LockEvents.endWait(event, shared, outcome);
+        endQueued(l, queued, outcome);
         if (stamp == 0L) {
             giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
             return 0L;
@@ -375,15 +379,22 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         AsyncAcquisition<G> future = new AsyncAcquisition<>(this, shared, l, requested);
         long stamp = shared ? tryAcquireShared() : tryAcquireExclusive();
         if (stamp == 0L) {
-            future.waitEvent = LockEvents.beginAsyncWait(this); // published with the request by the queueing CAS
+            // Both are set before the request is queued, so that the queueing CAS publishes them to the
+            // thread that will grant it; on the caller's thread, so a span opened here is the caller's child.
+            future.waitEvent = LockEvents.beginAsyncWait(this);
+            if (l != null && queueLength < maxWaiting) { // a request sure to be turned away opens nothing
+                future.queuedContext = Listeners.queued(l, this, shared, requested);
+            }
             stamp = enqueueOrAcquire(future);
             if (stamp == 0L) {
                 return future;
             }
             if (isQueueFull(stamp)) {
+                endQueued(l, future.queuedContext, WaitOutcome.REJECTED);
                 future.reject(queueFull(stamp));
                 return future;
             }
+            endQueued(l, future.queuedContext, WaitOutcome.ACQUIRED); // the lock came free just before it queued
         } else {
             // Never queued: a caller cancelling the future it got must find it granted.
             future.setStatus(Waiter.GRANTED);
@@ -1101,6 +1112,13 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
 
     final LockListener listener() {
         return listener;
+    }
+
+    /** Ends a queued wait's listener context, if any. */
+    final void endQueued(@Nullable LockListener l, @Nullable Object context, WaitOutcome outcome) {
+        if (l != null) {
+            Listeners.waitEnded(l, context, this, outcome);
+        }
     }
 
     final void giveUp(LockListener l, boolean shared, WaitOutcome outcome, long requested) {

@@ -3,6 +3,8 @@ package io.ironfence.spi;
 import io.ironfence.Guard;
 import io.ironfence.ObservableLock;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Observes what happens to one lock: each request, each grant, each release, and each request that
  * gave up. Metrics, holder tracking and stuck-lock detection are built on it.
@@ -60,6 +62,34 @@ public interface LockListener {
      * @param releaseNanos when it was released
      */
     default void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+    }
+
+    /**
+     * A request found the lock busy and waits in its queue: called once per such request, on the
+     * requesting thread (for an asynchronous request, the caller's), so a tracing listener can open
+     * a span that is a child of the caller's. Requests granted at once, {@code tryLock()} and
+     * requests turned away by a full queue are never queued and never reported here.
+     *
+     * @param lock         the lock
+     * @param mode         the mode asked for
+     * @param requestNanos when it was asked for
+     * @return this listener's context for the wait, handed to {@link #onWaitEnded} when the wait ends,
+     *         on whatever thread ends it; null if the listener needs to hear no more of it
+     */
+    default @Nullable Object onQueued(ObservableLock lock, LockMode mode, long requestNanos) {
+        return null;
+    }
+
+    /**
+     * A wait that {@link #onQueued} returned a context for has ended, granted or not (its
+     * {@link #onAcquire} or {@link #onGiveUp} follows or has happened). Called on the thread that
+     * ended it: the waiting thread, or for an asynchronous request the thread that granted,
+     * cancelled or timed it out.
+     *
+     * @param context what {@code onQueued} returned
+     * @param outcome how the wait ended
+     */
+    default void onWaitEnded(Object context, WaitOutcome outcome) {
     }
 
     /**

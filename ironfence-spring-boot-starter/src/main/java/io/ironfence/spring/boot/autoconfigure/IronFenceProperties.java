@@ -95,6 +95,8 @@ public class IronFenceProperties {
 
     private final Web web = new Web();
 
+    private final Observations observations = new Observations();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -177,6 +179,28 @@ public class IronFenceProperties {
 
     public Web getWeb() {
         return web;
+    }
+
+    public Observations getObservations() {
+        return observations;
+    }
+
+    /** Micrometer Observation of waits that queue. */
+    public static class Observations {
+
+        /**
+         * Whether a wait that has to queue is an ironfence.lock.queued Observation (a span, a child of
+         * the caller's), when the application has an ObservationRegistry. Uncontended waits create none.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
     }
 
     /** Web applications: how a request that could not have its lock is answered. */
