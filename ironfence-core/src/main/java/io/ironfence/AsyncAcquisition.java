@@ -45,8 +45,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
     @SuppressWarnings("unchecked")
     void grant(long stamp, boolean waited) {
         if (waited) {
-            LockEvents.endWait(waitEvent, shared, WaitOutcome.ACQUIRED);
-            lock.endQueued(listener, queuedContext, WaitOutcome.ACQUIRED);
+            lock.queuedWaitEnded(waitEvent, listener, queuedContext, shared, WaitOutcome.ACQUIRED);
         }
         long granted = listener == null ? 0L : System.nanoTime();
         G guard = (G) lock.newHold(shared, stamp, listener, granted);
@@ -133,9 +132,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
                     + "obtruding would lose the guard and leave the lock held. Close the guard instead");
         }
         if (status == WAITING) {
-            LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
-            lock.endQueued(listener, queuedContext, WaitOutcome.CANCELLED);
-            lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
+            withdrawn();
         }
     }
 
@@ -143,10 +140,14 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         // Under the queue lock, never on a look at the status without it: a grant may still be
         // undone (see Sync#dispatch).
         if (lock.withdraw(this) == WAITING) {
-            LockEvents.endWait(waitEvent, shared, WaitOutcome.CANCELLED);
-            lock.endQueued(listener, queuedContext, WaitOutcome.CANCELLED);
-            lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
+            withdrawn();
         }
+    }
+
+    /** This call took the request out of the queue: it ends as cancelled, for JFR and listeners. */
+    private void withdrawn() {
+        lock.queuedWaitEnded(waitEvent, listener, queuedContext, shared, WaitOutcome.CANCELLED);
+        lock.giveUp(listener, shared, WaitOutcome.CANCELLED, requestNanos);
     }
 
     @Override

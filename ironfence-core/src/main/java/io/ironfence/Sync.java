@@ -310,14 +310,11 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         try {
             stamp = awaitGrant(w, how, nanos);
         } catch (InterruptedException e) {
-            LockEvents.endWait(event, shared, WaitOutcome.INTERRUPTED);
-            endQueued(l, queued, WaitOutcome.INTERRUPTED);
+            queuedWaitEnded(event, l, queued, shared, WaitOutcome.INTERRUPTED);
             giveUp(l, shared, WaitOutcome.INTERRUPTED, requested);
             throw e;
         }
-        WaitOutcome outcome = stamp == 0L ? WaitOutcome.TIMEOUT : WaitOutcome.ACQUIRED;
-        LockEvents.endWait(event, shared, outcome);
-        endQueued(l, queued, outcome);
+        queuedWaitEnded(event, l, queued, shared, stamp == 0L ? WaitOutcome.TIMEOUT : WaitOutcome.ACQUIRED);
         if (stamp == 0L) {
             giveUp(l, shared, WaitOutcome.TIMEOUT, requested);
             return 0L;
@@ -1112,6 +1109,13 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
 
     final LockListener listener() {
         return listener;
+    }
+
+    /** A request that queued stopped waiting: ends its JFR event and its listeners' context, if any. */
+    final void queuedWaitEnded(@Nullable Object jfrEvent, @Nullable LockListener l, @Nullable Object queued,
+            boolean shared, WaitOutcome outcome) {
+        LockEvents.endWait(jfrEvent, shared, outcome);
+        endQueued(l, queued, outcome);
     }
 
     /** Ends a queued wait's listener context, if any. */
