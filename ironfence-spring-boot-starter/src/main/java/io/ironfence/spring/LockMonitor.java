@@ -194,6 +194,25 @@ public final class LockMonitor implements LockListener {
         return list;
     }
 
+    /**
+     * @param lock the name's single lock, or one key's lock
+     * @return the oldest current hold of that very lock, or null; one pass, no copy: for a waiter
+     *         that wants to know whom it waits for (the single lock's exclusive hold is a field read)
+     */
+    public @Nullable Holder getOldestHolderOf(ObservableLock lock) {
+        Holder exclusiveHolder = exclusive;
+        if (exclusiveHolder != null && exclusiveHolder.lock == lock) {
+            return exclusiveHolder;
+        }
+        Holder oldest = null;
+        for (Holder holder : holders.values()) {
+            if (holder.lock == lock && (oldest == null || holder.grantNanos - oldest.grantNanos < 0)) {
+                oldest = holder;
+            }
+        }
+        return oldest;
+    }
+
     /** @return how long the oldest current hold has lasted, or null if nobody holds the lock */
     public @Nullable Duration getOldestHold() {
         List<Holder> current = getHolders();

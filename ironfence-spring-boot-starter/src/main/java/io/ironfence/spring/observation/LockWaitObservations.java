@@ -46,7 +46,7 @@ public final class LockWaitObservations implements LockListener {
         if (registry.isNoop()) {
             return null;
         }
-        LockMonitor.Holder holder = holderOf(lock);
+        LockMonitor.Holder holder = named.getMonitor().getOldestHolderOf(lock);
         String holderThread = holder == null ? "none" : holder.isAsync() ? "async task" : String.valueOf(holder.getThread());
         String holderMethod = holder == null || holder.getMethod() == null ? "none" : holder.getMethod();
         return Observation.createNotStarted(NAME, registry)
@@ -64,16 +64,6 @@ public final class LockWaitObservations implements LockListener {
         Observation observation = (Observation) context;
         observation.lowCardinalityKeyValue("outcome", outcome.tagValue());
         observation.stop();
-    }
-
-    /** @return the longest current hold of this very lock (for a keyed name: of the key's lock), or null */
-    private LockMonitor.@Nullable Holder holderOf(ObservableLock lock) {
-        for (LockMonitor.Holder holder : named.getMonitor().getHolders()) {
-            if (holder.getLock() == lock) {
-                return holder; // oldest first
-            }
-        }
-        return null;
     }
 
     @Override
