@@ -47,7 +47,7 @@ final class AsyncAcquisition<G extends Guard<?>> extends Waiter<G> {
         if (waited) {
             lock.queuedWaitEnded(waitEvent, listener, queuedContext, shared, WaitOutcome.ACQUIRED);
         }
-        long granted = listener == null ? 0L : System.nanoTime();
+        long granted = listener == null ? 0L : Listeners.now(listener);
         G guard = (G) lock.newHold(shared, stamp, listener, granted);
         if (listener != null) {
             Listeners.acquire(listener, lock, guard, shared, requestNanos, granted, waited, true);

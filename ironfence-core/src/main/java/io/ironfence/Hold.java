@@ -62,7 +62,7 @@ abstract class Hold<T> implements Guard<T> {
         // Observed: report before the lock passes on, so listeners see each release before the
         // grant it makes possible; the atomic flag makes sure a racing close reports nothing.
         if (RELEASED.compareAndSet(this, false, true)) {
-            Listeners.release(listener, lock, this, shared(), grantNanos, System.nanoTime());
+            Listeners.release(listener, lock, this, shared(), grantNanos, Listeners.now(listener));
             release();
         }
     }

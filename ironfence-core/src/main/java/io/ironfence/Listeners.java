@@ -11,15 +11,45 @@ import java.util.Arrays;
 /**
  * Calls listeners safely (a failing listener is logged and never affects the lock) and fans one
  * event out to several listeners, so that a lock only ever reads one listener field.
+ * <p>
+ * The fan-out hands each event only to the listeners that override its method: most listen to a
+ * few events (a holder tracker ignores requests, a tracing listener everything but queued waits),
+ * and a call of an inherited no-op through an interface site that sees several listener classes
+ * still costs a few nanoseconds, on every hold of the lock.
  */
 final class Listeners implements LockListener {
 
     private static final System.Logger LOG = System.getLogger("io.ironfence");
 
+    /** All of them, in the order added: queued waits keep one context per listener, by index. */
     private final LockListener[] listeners;
+    private final LockListener[] requestListeners;
+    private final LockListener[] acquireListeners;
+    private final LockListener[] releaseListeners;
+    private final LockListener[] giveUpListeners;
+    private final boolean usesTimestamps;
 
     private Listeners(LockListener[] listeners) {
         this.listeners = listeners;
+        this.requestListeners = overriding(listeners, "onRequest", ObservableLock.class, LockMode.class, long.class);
+        this.acquireListeners = overriding(listeners, "onAcquire", ObservableLock.class, Guard.class, LockMode.class,
+                long.class, long.class, boolean.class, boolean.class);
+        this.releaseListeners = overriding(listeners, "onRelease", ObservableLock.class, Guard.class, LockMode.class,
+                long.class, long.class);
+        this.giveUpListeners = overriding(listeners, "onGiveUp", ObservableLock.class, LockMode.class,
+                WaitOutcome.class, long.class, long.class);
+        this.usesTimestamps = Arrays.stream(listeners).anyMatch(LockListener::usesTimestamps);
+    }
+
+    /** The listeners whose class declares the event method itself, rather than inheriting the no-op. */
+    private static LockListener[] overriding(LockListener[] listeners, String event, Class<?>... parameterTypes) {
+        return Arrays.stream(listeners).filter(l -> {
+            try {
+                return l.getClass().getMethod(event, parameterTypes).getDeclaringClass() != LockListener.class;
+            } catch (NoSuchMethodException e) {
+                throw new AssertionError(e); // every LockListener has it
+            }
+        }).toArray(LockListener[]::new);
     }
 
     static LockListener add(LockListener current, LockListener added) {
@@ -53,6 +83,11 @@ final class Listeners implements LockListener {
         System.arraycopy(existing, 0, rest, 0, index);
         System.arraycopy(existing, index + 1, rest, index, rest.length - index);
         return new Listeners(rest);
+    }
+
+    /** @return the time of an event to report to {@code l}: the clock if it reads timestamps, else 0 */
+    static long now(LockListener l) {
+        return l.usesTimestamps() ? System.nanoTime() : 0L;
     }
 
     static void request(LockListener l, ObservableLock lock, boolean shared, long requestNanos) {
@@ -120,7 +155,7 @@ final class Listeners implements LockListener {
 
     @Override
     public void onRequest(ObservableLock lock, LockMode mode, long requestNanos) {
-        for (LockListener l : listeners) {
+        for (LockListener l : requestListeners) {
             request(l, lock, mode == LockMode.SHARED, requestNanos);
         }
     }
@@ -128,14 +163,14 @@ final class Listeners implements LockListener {
     @Override
     public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos, long grantNanos,
             boolean waited, boolean async) {
-        for (LockListener l : listeners) {
+        for (LockListener l : acquireListeners) {
             acquire(l, lock, guard, mode == LockMode.SHARED, requestNanos, grantNanos, waited, async);
         }
     }
 
     @Override
     public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
-        for (LockListener l : listeners) {
+        for (LockListener l : releaseListeners) {
             release(l, lock, guard, mode == LockMode.SHARED, grantNanos, releaseNanos);
         }
     }
@@ -143,9 +178,14 @@ final class Listeners implements LockListener {
     @Override
     public void onGiveUp(ObservableLock lock, LockMode mode, WaitOutcome outcome, long requestNanos,
             long giveUpNanos) {
-        for (LockListener l : listeners) {
+        for (LockListener l : giveUpListeners) {
             giveUp(l, lock, mode == LockMode.SHARED, outcome, requestNanos, giveUpNanos);
         }
+    }
+
+    @Override
+    public boolean usesTimestamps() {
+        return usesTimestamps;
     }
 
     /** @return one context per listener, or null if none returned one (nothing to end then) */

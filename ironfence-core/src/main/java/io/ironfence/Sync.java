@@ -256,7 +256,7 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
 
     private Hold<?> acquireObserved(boolean shared, int how, long nanos) throws InterruptedException {
         LockListener l = listener;
-        long requested = System.nanoTime();
+        long requested = Listeners.now(l);
         Listeners.request(l, this, shared, requested);
         long stamp = acquireStamp(shared, how, nanos, l, requested);
         if (stamp == 0L) {
@@ -267,7 +267,7 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         }
         boolean waited = (stamp & WAITED) != 0L;
         // Granted at once: the grant time is the request time (one clock read less per observed hold).
-        long granted = waited ? System.nanoTime() : requested;
+        long granted = waited ? Listeners.now(l) : requested;
         Hold<?> hold = newHold(shared, stamp & ~WAITED, l, granted);
         Listeners.acquire(l, this, hold, shared, requested, granted, waited, false);
         return hold;
@@ -370,7 +370,7 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
         LockListener l = listener;
         long requested = 0L;
         if (l != null) {
-            requested = System.nanoTime();
+            requested = Listeners.now(l);
             Listeners.request(l, this, shared, requested);
         }
         AsyncAcquisition<G> future = new AsyncAcquisition<>(this, shared, l, requested);
@@ -1127,7 +1127,7 @@ abstract class Sync extends AbstractOwnableSynchronizer implements ObservableLoc
 
     final void giveUp(LockListener l, boolean shared, WaitOutcome outcome, long requested) {
         if (l != null) {
-            Listeners.giveUp(l, this, shared, outcome, requested, System.nanoTime());
+            Listeners.giveUp(l, this, shared, outcome, requested, Listeners.now(l));
         }
     }
 

@@ -15,7 +15,9 @@ final class WriteHold<T> extends ExclusiveHold<T> implements WriteGuard<T> {
             throw new IllegalStateException(this + " was closed concurrently; nothing to downgrade");
         }
         LockListener l = lock.listener();
-        long now = l == null && listener == null ? 0L : System.nanoTime();
+        // One reading is the write hold's release and the read hold's grant, if a listener of either uses it.
+        boolean timed = listener != null && listener.usesTimestamps() || l != null && l.usesTimestamps();
+        long now = timed ? System.nanoTime() : 0L;
         if (listener != null) {
             Listeners.release(listener, lock, this, false, grantNanos, now);
         }

@@ -192,6 +192,81 @@ class LockListenerTest {
         assertThat(second.events).hasSize(6);
     }
 
+    /** Keeps the timestamps it is given (request, grant, release); says whether it reads them. */
+    static final class Timestamps implements LockListener {
+        final boolean readsThem;
+        final List<Long> releaseNanos = new CopyOnWriteArrayList<>();
+        final List<Long> acquireNanos = new CopyOnWriteArrayList<>();
+
+        Timestamps(boolean readsThem) {
+            this.readsThem = readsThem;
+        }
+
+        @Override
+        public void onAcquire(ObservableLock lock, Guard<?> guard, LockMode mode, long requestNanos, long grantNanos,
+                boolean waited, boolean async) {
+            acquireNanos.add(requestNanos);
+            acquireNanos.add(grantNanos);
+        }
+
+        @Override
+        public void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+            this.releaseNanos.add(releaseNanos);
+        }
+
+        @Override
+        public boolean usesTimestamps() {
+            return readsThem;
+        }
+    }
+
+    @Test
+    void theClockIsReadOnlyWhenAListenerUsesTimestamps() {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Timestamps ignoring = new Timestamps(false);
+        mu.addListener(ignoring);
+        mu.lock().close();
+        mu.lockAsync().join().close();
+        RWLock<Integer> rw = new RWLock<>(0);
+        Timestamps ignoringToo = new Timestamps(false);
+        rw.addListener(ignoringToo);
+        rw.read().close();
+        rw.write().downgrade().close();
+        assertThat(ignoring.acquireNanos).hasSize(4).containsOnly(0L);
+        assertThat(ignoring.releaseNanos).containsExactly(0L, 0L);
+        assertThat(ignoringToo.acquireNanos).hasSize(6).containsOnly(0L);
+        assertThat(ignoringToo.releaseNanos).containsExactly(0L, 0L, 0L);
+
+        Timestamps reading = new Timestamps(true);
+        mu.addListener(reading); // one listener that reads them: every listener is given them
+        long before = System.nanoTime();
+        mu.lock().close();
+        long after = System.nanoTime();
+        assertThat(reading.acquireNanos).hasSize(2).allSatisfy(t -> assertThat(t).isBetween(before, after));
+        assertThat(reading.releaseNanos).singleElement().satisfies(t -> assertThat(t).isBetween(before, after));
+        assertThat(ignoring.releaseNanos).last().isEqualTo(reading.releaseNanos.get(0));
+        assertThat(ignoring.acquireNanos.subList(4, 6)).isEqualTo(reading.acquireNanos);
+    }
+
+    @Test
+    void aFanOutGivesEachListenerTheEventsItListensTo() {
+        Mutex<Integer> mu = new Mutex<>(0);
+        Timestamps releasesOnly = new Timestamps(false);
+        Recorder everything = new Recorder();
+        mu.addListener(releasesOnly);
+        mu.addListener(everything);
+        mu.lock().close();
+        try (MutexGuard<Integer> g = mu.lock()) {
+            assertThat(startThreadAndGet(() -> mu.tryLock().isPresent())).isFalse();
+        }
+        assertThat(releasesOnly.releaseNanos).hasSize(2);
+        assertThat(everything.events).containsExactly(
+                "request exclusive", "acquire exclusive", "release exclusive",
+                "request exclusive", "acquire exclusive",
+                "request exclusive", "timeout exclusive",
+                "release exclusive");
+    }
+
     private static boolean startThreadAndGet(java.util.function.BooleanSupplier body) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         Thread t = startThread(() -> result.complete(body.getAsBoolean()));

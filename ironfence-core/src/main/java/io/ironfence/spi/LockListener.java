@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Every request ends in exactly one {@link #onAcquire} or one {@link #onGiveUp}; every
  * {@code onAcquire} is followed by exactly one {@link #onRelease} of the same guard, told to the
  * same listener even if the listener was removed from the lock in between. Timestamps are
- * {@link System#nanoTime()} readings, taken only while a listener is attached: an unobserved lock
- * pays nothing but one null check.
+ * {@link System#nanoTime()} readings, taken only while a listener that {@link #usesTimestamps uses
+ * them} is attached (0 otherwise): an unobserved lock pays nothing but one null check.
  *
  * <p>Callbacks run on the thread that caused the event, while no internal lock is held, and must be
  * quick and must not block: {@code onAcquire} of a blocking request runs on the acquiring thread,
@@ -62,6 +62,19 @@ public interface LockListener {
      * @param releaseNanos when it was released
      */
     default void onRelease(ObservableLock lock, Guard<?> guard, LockMode mode, long grantNanos, long releaseNanos) {
+    }
+
+    /**
+     * Whether this listener reads the timestamps ({@code requestNanos}, {@code grantNanos},
+     * {@code releaseNanos}, {@code giveUpNanos}) it is given. A lock reads the clock for its events
+     * only if one of its listeners does, and passes 0 otherwise: on some virtual machines
+     * ({@code kvm-clock}) one {@link System#nanoTime()} costs more than the rest of an observed
+     * acquisition and release. Asked when the listener is added; the answer must not change.
+     *
+     * @return {@code true} (the default) unless the listener ignores every timestamp
+     */
+    default boolean usesTimestamps() {
+        return true;
     }
 
     /**
