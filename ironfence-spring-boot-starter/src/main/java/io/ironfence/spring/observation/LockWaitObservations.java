@@ -66,6 +66,12 @@ public final class LockWaitObservations implements LockListener {
         observation.stop();
     }
 
+    /** An observation keeps its own time: the lock need not read the clock for this listener. */
+    @Override
+    public boolean usesTimestamps() {
+        return false;
+    }
+
     @Override
     public String toString() {
         return "LockWaitObservations[" + named.getName() + "]";
