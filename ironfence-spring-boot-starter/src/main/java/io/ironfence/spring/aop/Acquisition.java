@@ -88,9 +88,12 @@ final class Acquisition {
         }
     }
 
-    /** Starts a use of the lock; the caller must {@link #finish} it, whatever happens. */
-    static Acquisition start(NamedLock named, @Nullable Object key, LockOperation operation) {
-        Duration timeout = operation.timeout() != null ? operation.timeout() : named.getTimeout().orElse(null);
+    /**
+     * Starts a use of the lock; the caller must {@link #finish} it, whatever happens.
+     *
+     * @param timeout how long to wait: the annotation's timeout, else the lock's default; null for no limit
+     */
+    static Acquisition start(NamedLock named, @Nullable Object key, LockOperation operation, @Nullable Duration timeout) {
         return new Acquisition(named, key, operation.shared(), timeout, operation.description());
     }
 

@@ -2,6 +2,8 @@ package io.ironfence.spring.aop;
 
 import org.jspecify.annotations.Nullable;
 
+import java.util.Arrays;
+
 /**
  * The locks that annotated methods on the current thread hold, innermost last, so a nested call
  * for a lock already held in a compatible mode passes through instead of deadlocking, and so the
@@ -20,10 +22,9 @@ final class HeldLocks {
 
     private static final ThreadLocal<HeldLocks> CURRENT = ThreadLocal.withInitial(HeldLocks::new);
 
-    private Object[] locks = new Object[4];
-    private boolean[] shared = new boolean[4];
-    private String[] names = new String[4];
-    private String[] methods = new String[4];
+    // Two parallel arrays, not one per field: a hold is two reference stores to push and two to
+    // pop, each with the collector's write barrier, on every annotated call.
+    private Acquisition[] acquisitions = new Acquisition[4];
     private Object[] guards = new Object[4];
     private int size;
 
@@ -35,8 +36,9 @@ final class HeldLocks {
     int modeOf(Object lock) {
         int mode = NONE;
         for (int i = 0; i < size; i++) {
-            if (locks[i] == lock || locks[i].equals(lock)) {
-                if (!shared[i]) {
+            Object held = acquisitions[i].lockIdentity();
+            if (held == lock || held.equals(lock)) {
+                if (!acquisitions[i].shared()) {
                     return EXCLUSIVE;
                 }
                 mode = SHARED;
@@ -45,27 +47,20 @@ final class HeldLocks {
         return mode;
     }
 
-    void push(Object lock, boolean isShared, String name, String method, Object guard) {
-        if (size == locks.length) {
-            locks = java.util.Arrays.copyOf(locks, size * 2);
-            shared = java.util.Arrays.copyOf(shared, size * 2);
-            names = java.util.Arrays.copyOf(names, size * 2);
-            methods = java.util.Arrays.copyOf(methods, size * 2);
-            guards = java.util.Arrays.copyOf(guards, size * 2);
+    /** Records a hold taken by the acquisition, through the guard, innermost. */
+    void push(Acquisition acquisition, Object guard) {
+        if (size == acquisitions.length) {
+            acquisitions = Arrays.copyOf(acquisitions, size * 2);
+            guards = Arrays.copyOf(guards, size * 2);
         }
-        locks[size] = lock;
-        shared[size] = isShared;
-        names[size] = name;
-        methods[size] = method;
+        acquisitions[size] = acquisition;
         guards[size] = guard;
         size++;
     }
 
     void pop() {
         size--;
-        locks[size] = null;
-        names[size] = null;
-        methods[size] = null;
+        acquisitions[size] = null;
         guards[size] = null;
     }
 
@@ -75,18 +70,18 @@ final class HeldLocks {
     }
 
     String nameAt(int index) {
-        return names[index];
+        return acquisitions[index].lockName();
     }
 
     /** @return the annotated method that took the hold at this index */
     String methodAt(int index) {
-        return methods[index];
+        return acquisitions[index].description();
     }
 
     /** @return the guard of the innermost hold of the named lock, or null */
     @Nullable Object guardOf(String name) {
         for (int i = size - 1; i >= 0; i--) {
-            if (names[i].equals(name)) {
+            if (acquisitions[i].lockName().equals(name)) {
                 return guards[i];
             }
         }

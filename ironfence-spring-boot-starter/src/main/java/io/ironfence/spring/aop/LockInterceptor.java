@@ -17,9 +17,11 @@ import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.util.ClassUtils;
 
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +49,7 @@ final class LockInterceptor implements MethodInterceptor {
     /** The JDK proxy whose interfaces callers use, when it was made elsewhere; else null. */
     private final @Nullable Class<?> proxyClass;
     private final LockOrderChecker lockOrder;
+    private final ConcurrentHashMap<Method, Plan> plans = new ConcurrentHashMap<>();
 
     LockInterceptor(LockOperationSource operations, Supplier<NamedLockRegistry> registry, @Nullable BeanFactory beanFactory,
             @Nullable Class<?> proxyClass, LockOrderChecker lockOrder) {
@@ -61,20 +64,93 @@ final class LockInterceptor implements MethodInterceptor {
     public Object invoke(MethodInvocation invocation) throws Throwable {
         Object target = invocation.getThis();
         Class<?> targetClass = target != null ? AopUtils.getTargetClass(target) : null;
-        LockOperation operation = operations.operationFor(invocation.getMethod(), targetClass, proxyClass);
+        Plan plan = planFor(invocation.getMethod(), targetClass);
+        LockOperation operation = plan.operation;
         if (operation == null) {
             return invocation.proceed();
         }
-        NamedLock named = registry.get().get(operation.name());
+        ResolvedLock lock = plan.lock(registry);
         Object key = operation.key() != null ? evaluateKey(operation, invocation, target, targetClass) : null;
-        Class<?> returnType = invocation.getMethod().getReturnType();
-        if (CompletionStage.class.isAssignableFrom(returnType) && returnType.isAssignableFrom(CompletableFuture.class)) {
-            return invokeAsync(invocation, Acquisition.start(named, key, operation));
+        return switch (plan.kind) {
+            case Plan.ASYNC -> invokeAsync(invocation, Acquisition.start(lock.named(), key, operation, lock.timeout()));
+            case Plan.REACTIVE -> reactive.invoke(invocation,
+                    () -> Acquisition.start(lock.named(), key, operation, lock.timeout()));
+            default -> invokeBlocking(invocation, Acquisition.start(lock.named(), key, operation, lock.timeout()));
+        };
+    }
+
+    /** The plan for a method as invoked on a target class: looked up without allocating, made once. */
+    private Plan planFor(Method method, @Nullable Class<?> targetClass) {
+        Plan first = plans.get(method);
+        for (Plan plan = first; plan != null; plan = plan.next) {
+            if (plan.targetClass == targetClass) {
+                return plan;
+            }
         }
-        if (reactive != null && reactive.supports(returnType)) {
-            return reactive.invoke(invocation, () -> Acquisition.start(named, key, operation));
+        LockOperation operation = operations.operationFor(method, targetClass, proxyClass);
+        Class<?> returnType = method.getReturnType();
+        int kind = CompletionStage.class.isAssignableFrom(returnType) && returnType.isAssignableFrom(CompletableFuture.class)
+                ? Plan.ASYNC : reactive != null && reactive.supports(returnType) ? Plan.REACTIVE : Plan.BLOCKING;
+        // Another thread may have added a plan for another target class meanwhile: chain onto the current head.
+        return plans.compute(method, (m, head) -> {
+            for (Plan plan = head; plan != null; plan = plan.next) {
+                if (plan.targetClass == targetClass) {
+                    return head;
+                }
+            }
+            return new Plan(targetClass, operation, kind, head);
+        }).find(targetClass);
+    }
+
+    /**
+     * What to do for one method as invoked on one target class (a method declared once may run on
+     * several subclasses): its operation, or null for none, and how its result is awaited. A key
+     * per call (method, target class) in a map cost an allocation and a {@link Method#equals} on
+     * every call; these are chained per {@link Method} instance, which a proxy passes unchanged.
+     */
+    private static final class Plan {
+
+        static final int BLOCKING = 0;
+        static final int ASYNC = 1;
+        static final int REACTIVE = 2;
+
+        final @Nullable Class<?> targetClass;
+        final @Nullable LockOperation operation;
+        final int kind;
+        final @Nullable Plan next;
+        /** Resolved on the first call, not at start-up: the registry creates undeclared locks on first use. */
+        private volatile @Nullable ResolvedLock lock;
+
+        Plan(@Nullable Class<?> targetClass, @Nullable LockOperation operation, int kind, @Nullable Plan next) {
+            this.targetClass = targetClass;
+            this.operation = operation;
+            this.kind = kind;
+            this.next = next;
         }
-        return invokeBlocking(invocation, Acquisition.start(named, key, operation));
+
+        Plan find(@Nullable Class<?> targetClass) {
+            Plan plan = this;
+            while (plan.targetClass != targetClass) {
+                plan = plan.next;
+            }
+            return plan;
+        }
+
+        /** A registry never replaces a name's lock, so a racing second resolution finds the same. */
+        ResolvedLock lock(Supplier<NamedLockRegistry> registry) {
+            ResolvedLock resolved = lock;
+            if (resolved == null) {
+                NamedLock named = registry.get().get(operation.name());
+                resolved = new ResolvedLock(named,
+                        operation.timeout() != null ? operation.timeout() : named.getTimeout().orElse(null));
+                lock = resolved;
+            }
+            return resolved;
+        }
+    }
+
+    /** A plan's lock, and the timeout its calls wait: the annotation's, else the lock's default, else none. */
+    private record ResolvedLock(NamedLock named, @Nullable Duration timeout) {
     }
 
     private Object invokeBlocking(MethodInvocation invocation, Acquisition acquisition) throws Throwable {
@@ -87,8 +163,7 @@ final class LockInterceptor implements MethodInterceptor {
                 lockOrder.check(held, acquisition.lockName(), acquisition.description()); // nested: before waiting
             }
             Guard<?> guard = acquisition.acquire();
-            held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(), acquisition.description(),
-                    guard);
+            held.push(acquisition, guard);
             Object result = null;
             Throwable failure = null;
             try {
@@ -160,8 +235,7 @@ final class LockInterceptor implements MethodInterceptor {
         try {
             HeldLocks.ThrowingSupplier<Object> body = () -> {
                 HeldLocks held = HeldLocks.current();
-                held.push(acquisition.lockIdentity(), acquisition.shared(), acquisition.lockName(),
-                        acquisition.description(), guard);
+                held.push(acquisition, guard);
                 try {
                     return invocation.proceed();
                 } finally {

@@ -55,9 +55,7 @@ final class ReactiveLocking {
         try {
             Object result = HeldLocks.isolated(() -> {
                 HeldLocks held = HeldLocks.current();
-                held.push(hold.acquisition.lockIdentity(), hold.acquisition.shared(), hold.acquisition.lockName(),
-                        hold.acquisition.description(),
-                        hold.guard);
+                held.push(hold.acquisition, hold.guard);
                 try {
                     return invocation.invocableClone().proceed();
                 } finally {
