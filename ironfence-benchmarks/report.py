@@ -161,8 +161,10 @@ def targets(groups):
         return r["percentiles"].get("99.9")
 
     rows = [
-        # (target, prefix, peer, measure, limit, "max" if the measure must stay at or below the limit)
+        # (target, prefix, peer, measure, limit, "max" if the measure must stay at or below the limit[, our implementation])
         ("uncontended `Mutex` time / `ReentrantLock`", "UncontendedBenchmark.mutex", "reentrantLock", score, 1.10, "max"),
+        ("uncontended `Mutex`, `void` method, time / `ReentrantLock`", "UncontendedBenchmark.void", "reentrantLock", score, 1.10, "max"),
+        ("uncontended `Mutex`, `void` method, shared state, time / `ReentrantLock`", "UncontendedBenchmark.shared", "reentrantLock", score, 1.10, "max"),
         ("uncontended `read()` time / `ReentrantReadWriteLock`", "UncontendedBenchmark.read", "reentrantReadWriteLock", score, 1.0, "max"),
         ("contended throughput / non-fair `ReentrantLock`, 2 threads", "ContendedBenchmark.exclusive [2", "reentrant", score, 1.0, "min"),
         ("contended throughput / non-fair `ReentrantLock`, 4 threads", "ContendedBenchmark.exclusive [4", "reentrant", score, 1.0, "min"),
@@ -170,13 +172,15 @@ def targets(groups):
         ("p99.9 wait / fair `ReentrantLock`", "WaitTimeTailBenchmark", "reentrant-fair", p999, 2.0, "max"),
         ("read-mostly (90 %) throughput / `ReentrantReadWriteLock`", "ReadMostlyBenchmark.mixed (readPercent=90)", "reentrant", score, 1.0, "min"),
         ("read-mostly (99 %) throughput / `ReentrantReadWriteLock`", "ReadMostlyBenchmark.mixed (readPercent=99)", "reentrant", score, 1.0, "min"),
-        ("async hand-off time / async-util", "AsyncHandOffBenchmark", "asyncUtil", score, 1.0, "max"),
-        ("`@WithLock` call with metrics, time / `@ConcurrencyLimit(1)`", "AnnotatedMethodBenchmark", "concurrency-limit", score, 1.5, "max"),
+        ("async hand-off time / async-util", "AsyncHandOffBenchmark", "asyncUtil", score, 1.2, "max"),
+        ("`@WithLock` call with metrics, time / `@ConcurrencyLimit(1)`", "AnnotatedMethodBenchmark", "concurrency-limit", score, 2.0, "max"),
+        ("`@WithLock` call without metrics, time / `@ConcurrencyLimit(1)`", "AnnotatedMethodBenchmark", "concurrency-limit", score, 1.3, "max",
+         "ironfence-no-metrics"),
     ]
     out = ["Targets (IronFence's measure over the peer's, same run):", "",
            "| target | IronFence / peer | limit | |", "|---|---|---|---|"]
-    for name, prefix, peer, measure, limit, kind in rows:
-        ours, theirs = find(groups, prefix, "ironfence"), find(groups, prefix, peer)
+    for name, prefix, peer, measure, limit, kind, *impl in rows:
+        ours, theirs = find(groups, prefix, impl[0] if impl else "ironfence"), find(groups, prefix, peer)
         if ours is None or theirs is None or not measure(theirs):
             continue
         ratio = measure(ours) / measure(theirs)
@@ -186,7 +190,8 @@ def targets(groups):
         if not met and measure is score and within_fork_range(ours, limit * theirs["score"]):
             verdict += " (within fork range)"
         out.append(f"| {name} | {ratio:.2f} | {'≤' if kind == 'max' else '≥'} {limit:.2f} | {verdict} |")
-    allocs = [(impl, alloc(r)) for prefix in ("UncontendedBenchmark.mutex", "UncontendedBenchmark.write", "UncontendedBenchmark.read")
+    allocs = [(impl, alloc(r)) for prefix in ("UncontendedBenchmark.mutex", "UncontendedBenchmark.void", "UncontendedBenchmark.shared",
+                                              "UncontendedBenchmark.write", "UncontendedBenchmark.read")
               for impl, r in [(prefix.rsplit('.', 1)[1], find(groups, prefix, "ironfence"))] if r is not None]
     if allocs and all(a for _, a in allocs):
         zero = all(a == "0 B" for _, a in allocs)

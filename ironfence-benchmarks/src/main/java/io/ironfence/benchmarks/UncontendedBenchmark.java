@@ -24,6 +24,11 @@ import java.util.concurrent.locks.StampedLock;
  * One thread, acquire and release of a free lock with a one-increment critical section. Method
  * names are {@code <shape>_<implementation>}: the report compares each IronFence method with the
  * peers of the same shape.
+ * <p>
+ * Besides the suite's own shape (locks in a per-thread state, the incremented value returned),
+ * {@code void_*} and {@code shared_*} are the shapes a new user tends to write: a {@code void}
+ * method, and a {@code void} method on locks in one state object shared by the benchmark's threads
+ * (here one thread), which JMH reaches through a parameter instead of {@code this}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,6 +67,67 @@ public class UncontendedBenchmark {
     public long mutex_synchronized() {
         synchronized (monitor) {
             return ++counter[0];
+        }
+    }
+
+    // ------------------------------------------------------------------ exclusive, void
+
+    @Benchmark
+    public void void_ironfence() {
+        try (MutexGuard<long[]> g = mutex.lock()) {
+            g.get()[0]++;
+        }
+    }
+
+    @Benchmark
+    public void void_reentrantLock() {
+        reentrantLock.lock();
+        try {
+            counter[0]++;
+        } finally {
+            reentrantLock.unlock();
+        }
+    }
+
+    @Benchmark
+    public void void_synchronized() {
+        synchronized (monitor) {
+            counter[0]++;
+        }
+    }
+
+    // ------------------------------------------------------------------ exclusive, void, state shared by the benchmark
+
+    /** Locks in one object for all of the benchmark's threads, as a user's service would hold them. */
+    @State(Scope.Benchmark)
+    public static class SharedLocks {
+        final Mutex<long[]> mutex = new Mutex<>(new long[1]);
+        final ReentrantLock reentrantLock = new ReentrantLock();
+        final Object monitor = new Object();
+        final long[] counter = new long[1];
+    }
+
+    @Benchmark
+    public void shared_ironfence(SharedLocks locks) {
+        try (var g = locks.mutex.lock()) {
+            g.get()[0]++;
+        }
+    }
+
+    @Benchmark
+    public void shared_reentrantLock(SharedLocks locks) {
+        locks.reentrantLock.lock();
+        try {
+            locks.counter[0]++;
+        } finally {
+            locks.reentrantLock.unlock();
+        }
+    }
+
+    @Benchmark
+    public void shared_synchronized(SharedLocks locks) {
+        synchronized (locks.monitor) {
+            locks.counter[0]++;
         }
     }
 
