@@ -90,7 +90,9 @@ abstract class Hold<T> implements Guard<T> {
      * Consistent with identity equality but cheaper than the identity hash, which the JVM has to
      * generate and store on first use: a listener that tracks current holds in a hash map would
      * otherwise pay that on every acquisition (a large share of an annotated call:
-     * AnnotatedMethodBenchmark).
+     * AnnotatedMethodBenchmark). A read hold of a lock whose listeners use no timestamps has neither
+     * a stamp nor a grant time and falls back to it (once per read hold, not measured against the
+     * clock read it replaces).
      */
     @Override
     public final int hashCode() {

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The periodic check of the locks: holds that have passed their lock's
  * {@code warn-held-longer-than} (each lock's {@link LockMonitor} logs them, once each) and, with a
- * {@link DeadlockDetector}, threads deadlocked on IronFence locks. Runs on one daemon thread, at
+ * {@link DeadlockDetector}, threads deadlocked on IronFence locks. Its look at each hold is also
+ * where a hold whose grant the lock did not time starts its age ({@link LockMonitor.Holder#isAgeExact()}). Runs on one daemon thread, at
  * half the shortest threshold (between 10 ms and 1 s; 1 s when no threshold is set), only while
  * the application context runs.
  */
