@@ -169,8 +169,19 @@ class ClusterLockTest extends PostgresTestBase {
             assertThat(twoSessions.openSessions()).isEqualTo(2);
             first.close();
             second.close();
-            for (CompletableFuture<ClusterGuard> request : queued) {
-                request.get(20, TimeUnit.SECONDS).close(); // each in turn, as sessions come free
+            // Each request waits for a session on a thread of its own, so they get sessions in the
+            // order those threads reach the queue, not the order of the keys: close whichever is
+            // granted (waiting for key 3 while keys 4 and 5 held both sessions deadlocked the test).
+            List<CompletableFuture<ClusterGuard>> notYetClosed = new ArrayList<>(queued);
+            while (!notYetClosed.isEmpty()) {
+                CompletableFuture.anyOf(notYetClosed.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+                notYetClosed.removeIf(request -> {
+                    if (!request.isDone()) {
+                        return false;
+                    }
+                    request.join().close();
+                    return true;
+                });
             }
             assertThat(twoSessions.openSessions()).isLessThanOrEqualTo(2);
         } finally {
