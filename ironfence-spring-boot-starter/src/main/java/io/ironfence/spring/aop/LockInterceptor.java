@@ -81,25 +81,18 @@ final class LockInterceptor implements MethodInterceptor {
 
     /** The plan for a method as invoked on a target class: looked up without allocating, made once. */
     private Plan planFor(Method method, @Nullable Class<?> targetClass) {
-        Plan first = plans.get(method);
-        for (Plan plan = first; plan != null; plan = plan.next) {
-            if (plan.targetClass == targetClass) {
-                return plan;
-            }
+        Plan known = Plan.find(plans.get(method), targetClass);
+        if (known != null) {
+            return known;
         }
         LockOperation operation = operations.operationFor(method, targetClass, proxyClass);
         Class<?> returnType = method.getReturnType();
         int kind = CompletionStage.class.isAssignableFrom(returnType) && returnType.isAssignableFrom(CompletableFuture.class)
                 ? Plan.ASYNC : reactive != null && reactive.supports(returnType) ? Plan.REACTIVE : Plan.BLOCKING;
         // Another thread may have added a plan for another target class meanwhile: chain onto the current head.
-        return plans.compute(method, (m, head) -> {
-            for (Plan plan = head; plan != null; plan = plan.next) {
-                if (plan.targetClass == targetClass) {
-                    return head;
-                }
-            }
-            return new Plan(targetClass, operation, kind, head);
-        }).find(targetClass);
+        return Plan.find(plans.compute(method,
+                (m, head) -> Plan.find(head, targetClass) != null ? head : new Plan(targetClass, operation, kind, head)),
+                targetClass);
     }
 
     /**
@@ -128,9 +121,10 @@ final class LockInterceptor implements MethodInterceptor {
             this.next = next;
         }
 
-        Plan find(@Nullable Class<?> targetClass) {
-            Plan plan = this;
-            while (plan.targetClass != targetClass) {
+        /** @return the plan for the target class in the chain from {@code head}, or null */
+        static @Nullable Plan find(@Nullable Plan head, @Nullable Class<?> targetClass) {
+            Plan plan = head;
+            while (plan != null && plan.targetClass != targetClass) {
                 plan = plan.next;
             }
             return plan;
